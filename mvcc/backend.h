@@ -1,0 +1,103 @@
+// The persistent backend: one LevelDB database holding every layer's durable state in named
+// buckets (key revisions, metadata, leases, members), written in atomic batches.
+#ifndef ETCD_MVCC_BACKEND_H_
+#define ETCD_MVCC_BACKEND_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace leveldb {
+class Cache;
+class DB;
+class FilterPolicy;
+class WriteBatch;
+}  // namespace leveldb
+
+namespace etcd::mvcc {
+
+// A bucket is a one-byte prefix of the LevelDB key; the rest of the key is the bucket's own.
+enum class Bucket : char {
+  kKey = 'k',      // revision -> mvccpb.KeyValue (the MVCC history)
+  kMeta = 'm',     // consistent index, compaction revision, ...
+  kLease = 'l',    // lease ID -> lease record (//lease)
+  kMembers = 'c',  // cluster membership (//server)
+};
+
+// An atomic group of writes; applied all or nothing by Backend::Write.
+class WriteBatch {
+ public:
+  WriteBatch();
+  ~WriteBatch();
+  WriteBatch(const WriteBatch&) = delete;
+  WriteBatch& operator=(const WriteBatch&) = delete;
+
+  void Put(Bucket bucket, std::string_view key, std::string_view value);
+  void Delete(Bucket bucket, std::string_view key);
+  // Number of Put and Delete calls so far.
+  size_t count() const { return count_; }
+
+ private:
+  friend class Backend;
+  std::unique_ptr<leveldb::WriteBatch> batch_;
+  size_t count_ = 0;
+};
+
+struct BackendOptions {
+  // Whether each Write is made durable (fdatasync) before it returns. The server leaves this
+  // off: the WAL makes entries durable and replays what the backend lost (see the consistent
+  // index in KvStore), and calls Sync() before it releases WAL segments.
+  bool sync_writes = false;
+  // LevelDB block cache, bytes.
+  size_t cache_bytes = 8 << 20;
+};
+
+// Thread-safe: LevelDB serialises writers and lets readers run concurrently.
+class Backend {
+ public:
+  // Opens (creating if needed) the database in directory `dir`.
+  // Errors: whatever LevelDB reports (IOError for a missing or unwritable directory,
+  // DataLoss for corruption), with the path in the message.
+  static absl::StatusOr<std::unique_ptr<Backend>> Open(const std::string& dir,
+                                                       const BackendOptions& options = {});
+  ~Backend();
+
+  // The value stored under (bucket, key), nullopt if none. Errors: IOError, DataLoss.
+  absl::StatusOr<std::optional<std::string>> Get(Bucket bucket, std::string_view key) const;
+
+  // Calls fn(key, value) for the keys of `bucket` in [start, end) in byte order (end empty:
+  // to the end of the bucket) until fn returns false. Keys are given without the bucket prefix.
+  absl::Status Scan(Bucket bucket, std::string_view start, std::string_view end,
+                    const std::function<bool(std::string_view, std::string_view)>& fn) const;
+
+  // Applies `batch` atomically.
+  absl::Status Write(WriteBatch& batch);
+
+  // Makes every earlier Write durable (a synced empty write forces LevelDB's log to disk).
+  absl::Status Sync();
+
+  // Approximate size on disk of all buckets, bytes.
+  int64_t ApproximateSizeBytes() const;
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  Backend(std::string dir, BackendOptions options);
+
+  std::string dir_;
+  // Declared before db_ so that they outlive it: LevelDB holds raw pointers to both.
+  std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::unique_ptr<leveldb::DB> db_;
+  BackendOptions options_;
+};
+
+}  // namespace etcd::mvcc
+
+#endif  // ETCD_MVCC_BACKEND_H_

@@ -1,0 +1,158 @@
+// The multi-version key-value store (etcd's mvcc.KV): every change creates a new revision, and
+// reads can see the key space at any revision since the last compaction.
+//
+// Concurrency: any number of ReadTxn run together; a WriteTxn excludes every other transaction
+// for its lifetime. A transaction must end (be destroyed) before the same thread opens another.
+#ifndef ETCD_MVCC_KV_STORE_H_
+#define ETCD_MVCC_KV_STORE_H_
+
+#include <cstdint>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "api/mvccpb/kv.pb.h"
+#include "mvcc/backend.h"
+#include "mvcc/internal/key_index.h"
+#include "mvcc/revision.h"
+
+namespace etcd::mvcc {
+
+// mvcc.ErrCompacted: the requested revision is below the compaction revision.
+// absl::StatusCode::kOutOfRange, message "mvcc: required revision has been compacted".
+absl::Status CompactedError();
+// mvcc.ErrFutureRev: the requested revision is above the current revision.
+// absl::StatusCode::kOutOfRange, message "mvcc: required revision is a future revision".
+absl::Status FutureRevError();
+bool IsCompacted(const absl::Status& s);
+bool IsFutureRev(const absl::Status& s);
+
+struct RangeOptions {
+  // At most this many key-values (0: no limit). `count` is not limited.
+  int64_t limit = 0;
+  // Read the key space as of this revision (<= 0: the current one).
+  int64_t rev = 0;
+  // Only count the keys; return no key-values.
+  bool count_only = false;
+};
+
+struct RangeResult {
+  std::vector<mvccpb::KeyValue> kvs;  // in key order
+  int64_t rev = 0;                    // the store's current revision
+  int64_t count = 0;                  // keys in the range at the read revision
+};
+
+class KvStore;
+
+// A consistent read-only view of the store. Ranges use etcd's key/end convention: `end` empty
+// reads the single key `key`; `end` "\0" reads every key >= `key`; otherwise [key, end).
+class ReadTxn {
+ public:
+  // Errors: CompactedError() if opts.rev < the compaction revision, FutureRevError() if
+  // opts.rev > the current revision; kDataLoss/kUnavailable if the backend fails.
+  absl::StatusOr<RangeResult> Range(std::string_view key, std::string_view end,
+                                    const RangeOptions& opts) const;
+  // The store's current revision.
+  int64_t Rev() const;
+
+ private:
+  friend class KvStore;
+  explicit ReadTxn(const KvStore* store);
+  const KvStore* store_;
+  std::shared_lock<std::shared_mutex> lock_;
+};
+
+// A write transaction: every change in it shares one main revision (current + 1), with sub
+// revisions in order. Reads through it see its own changes. The changes become visible and
+// durable (in the backend) when End() is called; a WriteTxn destroyed without End() is a bug.
+class WriteTxn {
+ public:
+  ~WriteTxn();
+
+  absl::StatusOr<RangeResult> Range(std::string_view key, std::string_view end,
+                                    const RangeOptions& opts) const;
+  // Writes `value` under `key`, attached to lease `lease` (0: none). Returns the revision of
+  // the change (Rev()). REQUIRES: key is not empty.
+  int64_t Put(std::string_view key, std::string_view value, int64_t lease);
+  // Deletes the keys in the range; returns how many existed. Each deletion is an event.
+  int64_t DeleteRange(std::string_view key, std::string_view end);
+
+  // The revision the store has after this transaction (current + 1 if it changed anything).
+  int64_t Rev() const;
+  // The changes so far, in order: a PUT event per put, a DELETE event (key and mod_revision
+  // only) per deleted key.
+  const std::vector<mvccpb::Event>& changes() const { return changes_; }
+
+  // Commits the changes to the backend in one atomic batch together with the store's
+  // consistent index, and publishes the new revision. Returns the backend's error; on error
+  // the in-memory index already holds the changes and the process must not go on (the caller
+  // crashes, and the WAL replays the entry on restart).
+  absl::Status End();
+
+ private:
+  friend class KvStore;
+  explicit WriteTxn(KvStore* store);
+  KvStore* store_;
+  std::unique_lock<std::shared_mutex> lock_;
+  int64_t begin_rev_;
+  // Change i has revision {begin_rev_ + 1, i}; reads of this transaction find their values here
+  // before they reach the backend.
+  std::vector<mvccpb::Event> changes_;
+  WriteBatch batch_;
+  bool ended_ = false;
+};
+
+// Thread-safe (see the file comment).
+class KvStore {
+ public:
+  // Opens the store on `backend` (not owned; must outlive the store), rebuilding the key index
+  // from the stored revisions. Errors: the backend's, or kDataLoss for a record that does not
+  // decode.
+  static absl::StatusOr<std::unique_ptr<KvStore>> Open(Backend* backend);
+
+  std::unique_ptr<ReadTxn> Read() const;
+  std::unique_ptr<WriteTxn> Write();
+
+  // Drops history below `rev`: afterwards reads at revisions < rev fail with CompactedError(),
+  // and every key keeps its version as of `rev` and later ones. Runs synchronously.
+  // Errors: CompactedError() if rev <= the compaction revision, FutureRevError() if rev > the
+  // current revision, or the backend's.
+  absl::Status Compact(int64_t rev);
+
+  // The index of the last Raft entry applied to this store; persisted with every write so that
+  // a restart replays exactly the entries after it. The caller sets it before applying an entry.
+  void SetConsistentIndex(uint64_t index);
+  uint64_t ConsistentIndex() const;
+
+  int64_t Rev() const;
+  int64_t CompactRev() const;
+  Backend* backend() const { return backend_; }
+
+ private:
+  friend class ReadTxn;
+  friend class WriteTxn;
+  explicit KvStore(Backend* backend);
+  absl::Status Restore();
+  // REQUIRES: mu_ held (shared or exclusive).
+  absl::StatusOr<RangeResult> RangeLocked(
+      std::string_view key, std::string_view end, const RangeOptions& opts, int64_t cur_rev,
+      const std::vector<mvccpb::Event>* pending) const;
+  void AddMeta(WriteBatch& batch) const;
+
+  Backend* const backend_;
+  mutable std::shared_mutex mu_;
+  internal::TreeIndex index_;     // guarded by mu_
+  int64_t current_rev_ = 0;       // guarded by mu_; Invariant: compact_rev_ <= current_rev_
+  int64_t compact_rev_ = 0;       // guarded by mu_
+  std::atomic<uint64_t> consistent_index_{0};
+};
+
+}  // namespace etcd::mvcc
+
+#endif  // ETCD_MVCC_KV_STORE_H_
