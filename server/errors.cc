@@ -1,0 +1,39 @@
+#include "server/errors.h"
+
+#include "mvcc/kv_store.h"
+
+namespace etcd::server {
+
+absl::Status ErrEmptyKey() { return absl::InvalidArgumentError("etcdserver: key is not provided"); }
+absl::Status ErrKeyNotFound() { return absl::InvalidArgumentError("etcdserver: key not found"); }
+absl::Status ErrValueProvided() { return absl::InvalidArgumentError("etcdserver: value is provided"); }
+absl::Status ErrLeaseProvided() { return absl::InvalidArgumentError("etcdserver: lease is provided"); }
+absl::Status ErrTooManyOps() {
+  return absl::InvalidArgumentError("etcdserver: too many operations in txn request");
+}
+absl::Status ErrDuplicateKey() {
+  return absl::InvalidArgumentError("etcdserver: duplicate key given in txn request");
+}
+absl::Status ErrCompacted() {
+  return absl::OutOfRangeError("etcdserver: mvcc: required revision has been compacted");
+}
+absl::Status ErrFutureRev() {
+  return absl::OutOfRangeError("etcdserver: mvcc: required revision is a future revision");
+}
+absl::Status ErrNoSpace() {
+  return absl::ResourceExhaustedError("etcdserver: mvcc: database space exceeded");
+}
+absl::Status ErrLeaseNotFound() { return absl::NotFoundError("etcdserver: requested lease not found"); }
+absl::Status ErrRequestTooLarge() { return absl::InvalidArgumentError("etcdserver: request is too large"); }
+absl::Status ErrTooManyRequests() { return absl::ResourceExhaustedError("etcdserver: too many requests"); }
+absl::Status ErrNoLeader() { return absl::UnavailableError("etcdserver: no leader"); }
+absl::Status ErrStopped() { return absl::UnavailableError("etcdserver: server stopped"); }
+absl::Status ErrTimeout() { return absl::UnavailableError("etcdserver: request timed out"); }
+
+absl::Status FromMvcc(const absl::Status& s) {
+  if (mvcc::IsCompacted(s)) return ErrCompacted();
+  if (mvcc::IsFutureRev(s)) return ErrFutureRev();
+  return s;
+}
+
+}  // namespace etcd::server
