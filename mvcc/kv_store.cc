@@ -44,6 +44,7 @@ absl::StatusOr<RangeResult> ReadTxn::Range(std::string_view key, std::string_vie
 }
 
 int64_t ReadTxn::Rev() const { return store_->current_rev_; }
+int64_t ReadTxn::CompactRev() const { return store_->compact_rev_; }
 
 // ---- WriteTxn ----
 
@@ -56,6 +57,7 @@ WriteTxn::~WriteTxn() {
 }
 
 int64_t WriteTxn::Rev() const { return changes_.empty() ? begin_rev_ : begin_rev_ + 1; }
+int64_t WriteTxn::CompactRev() const { return store_->compact_rev_; }
 
 absl::StatusOr<RangeResult> WriteTxn::Range(std::string_view key, std::string_view end,
                                             const RangeOptions& opts) const {
@@ -124,21 +126,21 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(Backend* backend) {
 
 absl::Status KvStore::Restore() {
   std::unique_lock lock(mu_);
-  auto meta = [&](const char* key) -> absl::StatusOr<uint64_t> {
+  auto meta = [&](const char* key) -> absl::StatusOr<std::optional<uint64_t>> {
     auto v = backend_->Get(Bucket::kMeta, key);
     if (!v.ok()) return v.status();
-    if (!v->has_value()) return 0;
+    if (!v->has_value()) return std::optional<uint64_t>();
     auto n = DecodeUint64(**v);
     if (!n) return absl::DataLossError(std::string("mvcc: bad meta record ") + key);
-    return *n;
+    return n;
   };
   auto ci = meta(kConsistentIndexKey);
   if (!ci.ok()) return ci.status();
-  consistent_index_ = *ci;
+  consistent_index_ = ci->value_or(0);
   auto compact = meta(kCompactRevKey);
   if (!compact.ok()) return compact.status();
-  compact_rev_ = static_cast<int64_t>(*compact);
-  current_rev_ = compact_rev_;
+  if (compact->has_value()) compact_rev_ = static_cast<int64_t>(**compact);
+  current_rev_ = std::max<int64_t>(1, compact_rev_);
 
   absl::Status bad;
   absl::Status scan = backend_->Scan(

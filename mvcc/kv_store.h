@@ -50,16 +50,29 @@ struct RangeResult {
 
 class KvStore;
 
-// A consistent read-only view of the store. Ranges use etcd's key/end convention: `end` empty
-// reads the single key `key`; `end` "\0" reads every key >= `key`; otherwise [key, end).
-class ReadTxn {
+// What reads inside a transaction see; implemented by ReadTxn and WriteTxn.
+class TxnView {
  public:
+  virtual ~TxnView() = default;
+  // Ranges use etcd's key/end convention: `end` empty reads the single key `key`; `end` "\0"
+  // reads every key >= `key`; otherwise [key, end).
   // Errors: CompactedError() if opts.rev < the compaction revision, FutureRevError() if
-  // opts.rev > the current revision; kDataLoss/kUnavailable if the backend fails.
+  // opts.rev > Rev(); kDataLoss/kUnavailable if the backend fails.
+  virtual absl::StatusOr<RangeResult> Range(std::string_view key, std::string_view end,
+                                            const RangeOptions& opts) const = 0;
+  // The revision reads see by default: the current one (in a WriteTxn, including its changes).
+  virtual int64_t Rev() const = 0;
+  // The compaction revision: reads below it fail.
+  virtual int64_t CompactRev() const = 0;
+};
+
+// A consistent read-only view of the store: no write happens while it lives.
+class ReadTxn final : public TxnView {
+ public:
   absl::StatusOr<RangeResult> Range(std::string_view key, std::string_view end,
-                                    const RangeOptions& opts) const;
-  // The store's current revision.
-  int64_t Rev() const;
+                                    const RangeOptions& opts) const override;
+  int64_t Rev() const override;
+  int64_t CompactRev() const override;
 
  private:
   friend class KvStore;
@@ -71,12 +84,13 @@ class ReadTxn {
 // A write transaction: every change in it shares one main revision (current + 1), with sub
 // revisions in order. Reads through it see its own changes. The changes become visible and
 // durable (in the backend) when End() is called; a WriteTxn destroyed without End() is a bug.
-class WriteTxn {
+class WriteTxn final : public TxnView {
  public:
-  ~WriteTxn();
+  ~WriteTxn() override;
 
   absl::StatusOr<RangeResult> Range(std::string_view key, std::string_view end,
-                                    const RangeOptions& opts) const;
+                                    const RangeOptions& opts) const override;
+  int64_t CompactRev() const override;
   // Writes `value` under `key`, attached to lease `lease` (0: none). Returns the revision of
   // the change (Rev()). REQUIRES: key is not empty.
   int64_t Put(std::string_view key, std::string_view value, int64_t lease);
@@ -84,7 +98,7 @@ class WriteTxn {
   int64_t DeleteRange(std::string_view key, std::string_view end);
 
   // The revision the store has after this transaction (current + 1 if it changed anything).
-  int64_t Rev() const;
+  int64_t Rev() const override;
   // The changes so far, in order: a PUT event per put, a DELETE event (key and mod_revision
   // only) per deleted key.
   const std::vector<mvccpb::Event>& changes() const { return changes_; }
@@ -148,8 +162,10 @@ class KvStore {
   Backend* const backend_;
   mutable std::shared_mutex mu_;
   internal::TreeIndex index_;     // guarded by mu_
-  int64_t current_rev_ = 0;       // guarded by mu_; Invariant: compact_rev_ <= current_rev_
-  int64_t compact_rev_ = 0;       // guarded by mu_
+  // As etcd's store: an empty store is at revision 1 (the first change gets revision 2), and
+  // nothing is compacted (-1) until the first compaction.
+  int64_t current_rev_ = 1;       // guarded by mu_; Invariant: compact_rev_ <= current_rev_
+  int64_t compact_rev_ = -1;      // guarded by mu_
   std::atomic<uint64_t> consistent_index_{0};
 };
 

@@ -108,6 +108,11 @@ void SortKvs(std::vector<mvccpb::KeyValue>& kvs, bool descend, Less less) {
   }
 }
 
+void EndOrDie(mvcc::WriteTxn& txn) {
+  absl::Status s = txn.End();
+  CHECK(s.ok()) << "failed to write the backend: " << s;
+}
+
 }  // namespace
 
 Applier::Applier(mvcc::KvStore* kv, LeaseExists lease_exists)
@@ -185,8 +190,7 @@ absl::StatusOr<etcdserverpb::PutResponse> Applier::Put(const etcdserverpb::PutRe
   if (r.lease() != 0 && !lease_exists_(r.lease())) return ErrLeaseNotFound();
   auto txn = kv_->Write();
   auto resp = PutIn(*txn, r);
-  absl::Status end = txn->End();
-  if (!end.ok()) return end;
+  EndOrDie(*txn);
   return resp;
 }
 
@@ -213,8 +217,7 @@ absl::StatusOr<etcdserverpb::DeleteRangeResponse> Applier::DeleteRange(
     const etcdserverpb::DeleteRangeRequest& r) {
   auto txn = kv_->Write();
   etcdserverpb::DeleteRangeResponse resp = DeleteRangeIn(*txn, r);
-  absl::Status end = txn->End();
-  if (!end.ok()) return end;
+  EndOrDie(*txn);
   return resp;
 }
 
@@ -295,10 +298,7 @@ absl::StatusOr<TxnResponse> Applier::Txn(const TxnRequest& r) {
   pos = 0;
   run(r, &resp);
   resp.mutable_header()->set_revision(view->Rev());
-  if (write) {
-    absl::Status end = write->End();
-    if (!end.ok()) return end;
-  }
+  if (write) EndOrDie(*write);
   return resp;
 }
 

@@ -4,7 +4,8 @@
 // transactions with compares and nested transactions, and compaction.
 //
 // Writes must be applied in Raft log order by one thread (the apply loop); reads may run on any
-// thread at any time. Responses carry only header.revision; the caller fills in the rest of
+// thread at any time. A failure to write the backend stops the process (etcd panics too): the
+// entry is still in the WAL and is applied again on restart. Responses carry only header.revision; the caller fills in the rest of
 // the header (cluster, member, raft term).
 #ifndef ETCD_SERVER_APPLY_H_
 #define ETCD_SERVER_APPLY_H_

@@ -69,7 +69,7 @@ TEST_F(ApplierTest, RangeKeyRangeFromKeyAndPrefix) {
   EXPECT_EQ(Keys(Range(R"(key: "\000" range_end: "\000")")).size(), 5u);
   auto r = Range(R"(key: "b" range_end: "c" keys_only: true)");
   EXPECT_EQ(r.kvs(0).value(), "");
-  EXPECT_EQ(r.header().revision(), 5);
+  EXPECT_EQ(r.header().revision(), 6);  // the store starts at revision 1
 }
 
 TEST_F(ApplierTest, RangeLimitSetsMoreAndCountIsTheTotal) {
@@ -86,10 +86,10 @@ TEST_F(ApplierTest, RangeLimitSetsMoreAndCountIsTheTotal) {
 }
 
 TEST_F(ApplierTest, RangeSortsByEachTargetAndFiltersByRevisions) {
-  Put("a", "3");  // rev 2 after the next line's... (revisions: a=1,b=2,c=3, then a=4)
-  Put("b", "1");
-  Put("c", "2");
-  Put("a", "0");  // a: version 2, mod 4, create 1
+  Put("a", "3");  // revision 2
+  Put("b", "1");  // 3
+  Put("c", "2");  // 4
+  Put("a", "0");  // 5; a: version 2, mod 5, create 2
   struct Case {
     std::string req;
     V keys;
@@ -103,9 +103,9 @@ TEST_F(ApplierTest, RangeSortsByEachTargetAndFiltersByRevisions) {
       {R"(sort_target: VERSION sort_order: DESCEND)", {"a", "b", "c"}},
       {R"(sort_target: KEY sort_order: DESCEND)", {"c", "b", "a"}},
       {R"(sort_order: DESCEND limit: 1)", {"c"}},
-      {R"(min_mod_revision: 3)", {"a", "c"}},
-      {R"(max_mod_revision: 3)", {"b", "c"}},
-      {R"(min_create_revision: 2 max_create_revision: 2)", {"b"}},
+      {R"(min_mod_revision: 4)", {"a", "c"}},
+      {R"(max_mod_revision: 4)", {"b", "c"}},
+      {R"(min_create_revision: 3 max_create_revision: 3)", {"b"}},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(Keys(Range(R"(key: "a" range_end: "\000" )" + c.req)), c.keys) << c.req;
@@ -118,11 +118,11 @@ TEST_F(ApplierTest, RangeAtRevisionAndItsErrors) {
   Put("a", "1");
   Put("a", "2");
   Put("a", "3");
-  EXPECT_EQ(Range(R"(key: "a" revision: 1)").kvs(0).value(), "1");
-  EXPECT_EQ(applier_->Range(Parse<RangeRequest>(R"(key: "a" revision: 4)")).status(), ErrFutureRev());
-  ASSERT_TRUE(applier_->Compaction(Parse<etcdserverpb::CompactionRequest>("revision: 2")).ok());
-  EXPECT_EQ(applier_->Range(Parse<RangeRequest>(R"(key: "a" revision: 1)")).status(), ErrCompacted());
-  EXPECT_EQ(applier_->Compaction(Parse<etcdserverpb::CompactionRequest>("revision: 2")).status(),
+  EXPECT_EQ(Range(R"(key: "a" revision: 2)").kvs(0).value(), "1");
+  EXPECT_EQ(applier_->Range(Parse<RangeRequest>(R"(key: "a" revision: 5)")).status(), ErrFutureRev());
+  ASSERT_TRUE(applier_->Compaction(Parse<etcdserverpb::CompactionRequest>("revision: 3")).ok());
+  EXPECT_EQ(applier_->Range(Parse<RangeRequest>(R"(key: "a" revision: 2)")).status(), ErrCompacted());
+  EXPECT_EQ(applier_->Compaction(Parse<etcdserverpb::CompactionRequest>("revision: 3")).status(),
             ErrCompacted());
   EXPECT_EQ(applier_->Compaction(Parse<etcdserverpb::CompactionRequest>("revision: 9")).status(),
             ErrFutureRev());
@@ -133,7 +133,7 @@ TEST_F(ApplierTest, PutPrevKvIgnoreValueIgnoreLeaseAndLeaseChecks) {
   auto r = applier_->Put(Parse<etcdserverpb::PutRequest>(R"(key: "k" value: "v2" prev_kv: true lease: 7)"));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->prev_kv().value(), "v1");
-  EXPECT_EQ(r->header().revision(), 2);
+  EXPECT_EQ(r->header().revision(), 3);
   r = applier_->Put(Parse<etcdserverpb::PutRequest>(R"(key: "k" ignore_value: true)"));
   ASSERT_TRUE(r.ok());
   auto got = Range(R"(key: "k")");
@@ -146,7 +146,7 @@ TEST_F(ApplierTest, PutPrevKvIgnoreValueIgnoreLeaseAndLeaseChecks) {
             ErrKeyNotFound());
   EXPECT_EQ(applier_->Put(Parse<etcdserverpb::PutRequest>(R"(key: "x" lease: 8)")).status(),
             ErrLeaseNotFound());
-  EXPECT_EQ(kv_->Rev(), 5);  // the refused puts changed nothing
+  EXPECT_EQ(kv_->Rev(), 6);  // the refused puts changed nothing
 }
 
 TEST_F(ApplierTest, DeleteRangeWithPrevKvs) {
@@ -156,10 +156,10 @@ TEST_F(ApplierTest, DeleteRangeWithPrevKvs) {
   EXPECT_EQ(r->deleted(), 2);
   ASSERT_EQ(r->prev_kvs_size(), 2);
   EXPECT_EQ(r->prev_kvs(1).key(), "b");
-  EXPECT_EQ(r->header().revision(), 4);
+  EXPECT_EQ(r->header().revision(), 5);
   r = applier_->DeleteRange(Parse<etcdserverpb::DeleteRangeRequest>(R"(key: "zz")"));
   EXPECT_EQ(r->deleted(), 0);
-  EXPECT_EQ(r->header().revision(), 4);
+  EXPECT_EQ(r->header().revision(), 5);
 }
 
 TEST_F(ApplierTest, TxnTakesTheBranchTheComparesChooseInOneRevision) {
@@ -173,7 +173,7 @@ TEST_F(ApplierTest, TxnTakesTheBranchTheComparesChooseInOneRevision) {
       {R"(key: "k" target: VALUE result: NOT_EQUAL value: "v")", false},
       {R"(key: "k" target: VALUE result: GREATER value: "u")", true},
       {R"(key: "k" target: VERSION result: EQUAL version: 1)", true},
-      {R"(key: "k" target: CREATE result: LESS create_revision: 2)", true},
+      {R"(key: "k" target: CREATE result: LESS create_revision: 3)", true},
       {R"(key: "k" target: MOD result: GREATER mod_revision: 0)", true},
       {R"(key: "k" target: LEASE result: EQUAL lease: 0)", true},
       {R"(key: "missing" target: VERSION result: EQUAL version: 0)", true},
@@ -186,7 +186,7 @@ TEST_F(ApplierTest, TxnTakesTheBranchTheComparesChooseInOneRevision) {
         "failure { request_range { key: \"missing\" } }"));
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->succeeded(), c.succeeded) << c.compare;
-    EXPECT_EQ(r->header().revision(), 1);
+    EXPECT_EQ(r->header().revision(), 2);
   }
   auto r = applier_->Txn(Parse<etcdserverpb::TxnRequest>(R"(
       compare { key: "k" target: VALUE result: EQUAL value: "v" }
@@ -197,14 +197,14 @@ TEST_F(ApplierTest, TxnTakesTheBranchTheComparesChooseInOneRevision) {
                               success { request_delete_range { key: "k" } } } })"));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->succeeded());
-  EXPECT_EQ(r->header().revision(), 2);
+  EXPECT_EQ(r->header().revision(), 3);
   EXPECT_EQ(r->responses(0).response_put().prev_kv().value(), "v");
   EXPECT_EQ(r->responses(2).response_range().kvs(0).value(), "x");  // sees its own put
   // The nested compare saw the state before the txn: j did not exist, so k was deleted.
   EXPECT_TRUE(r->responses(3).response_txn().succeeded());
   EXPECT_EQ(r->responses(3).response_txn().responses(0).response_delete_range().deleted(), 1);
   EXPECT_EQ(Range(R"(key: "k")").kvs_size(), 0);
-  EXPECT_EQ(kv_->Rev(), 2);
+  EXPECT_EQ(kv_->Rev(), 3);
 }
 
 TEST_F(ApplierTest, TxnIsRefusedWholeWhenAnOpOnTheTakenPathWouldFail) {
@@ -217,7 +217,7 @@ TEST_F(ApplierTest, TxnIsRefusedWholeWhenAnOpOnTheTakenPathWouldFail) {
       success { request_put { key: "a" value: "1" } }
       success { request_range { key: "k" revision: 5 } })"));
   EXPECT_EQ(r.status(), ErrFutureRev());
-  EXPECT_EQ(kv_->Rev(), 1);
+  EXPECT_EQ(kv_->Rev(), 2);
   EXPECT_EQ(Range(R"(key: "a")").kvs_size(), 0);
 }
 
