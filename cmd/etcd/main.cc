@@ -1,0 +1,216 @@
+// etcd: the daemon. Parses etcd's flags, ETCD_* variables or --config-file, opens (or creates)
+// the member's data directory, and serves the etcd v3 gRPC API on --listen-client-urls until
+// SIGINT or SIGTERM.
+#include <glog/logging.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/v3rpc/etcd_api.h"
+#include "server/config.h"
+#include "server/etcd_server.h"
+#include "server/member_id.h"
+
+extern char** environ;
+
+namespace etcd {
+namespace {
+
+// gRPC framing may add this much around a request of --max-request-bytes (etcd's allowance).
+constexpr int kGrpcOverheadBytes = 512 * 1024;
+
+std::map<std::string, std::string> EtcdEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv(*e);
+    if (kv.rfind("ETCD", 0) != 0) continue;
+    const size_t eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+void SetLogLevel(const std::string& level) {
+  if (level == "debug") {
+    FLAGS_minloglevel = 0;
+    FLAGS_v = 1;
+  } else if (level == "warn") {
+    FLAGS_minloglevel = 1;
+  } else if (level == "error" || level == "dpanic" || level == "panic" || level == "fatal") {
+    FLAGS_minloglevel = 2;
+  } else {
+    FLAGS_minloglevel = 0;
+  }
+}
+
+std::vector<std::string> UrlStrings(const std::vector<server::Url>& urls) {
+  std::vector<std::string> out;
+  for (const auto& u : urls) out.push_back(u.ToString());
+  return out;
+}
+
+// The member and cluster IDs of a new member, from --initial-cluster and the token, as etcd.
+absl::Status ComputeIds(const server::ServerConfig& config, server::EtcdServer::Options* options) {
+  auto cluster = server::ParseInitialCluster(config.initial_cluster);
+  if (!cluster.ok()) return cluster.status();
+  auto self = cluster->find(config.name);
+  if (self == cluster->end()) {
+    return absl::InvalidArgumentError("couldn't find local name \"" + config.name +
+                                      "\" in the initial cluster configuration");
+  }
+  if (cluster->size() > 1) {
+    return absl::UnimplementedError(
+        "multi-member clusters are not supported yet: --initial-cluster must name only this "
+        "member");
+  }
+  std::vector<uint64_t> ids;
+  for (const auto& [name, urls] : *cluster) {
+    const uint64_t id = server::ComputeMemberId(urls, config.initial_cluster_token);
+    ids.push_back(id);
+    if (name == config.name) options->member_id = id;
+  }
+  options->cluster_id = server::ComputeClusterId(ids);
+  options->peer_urls = self->second;
+  return absl::OkStatus();
+}
+
+int Run(const server::ServerConfig& config) {
+  SetLogLevel(config.log_level);
+  LOG(INFO) << "etcd Version: " << server::kServerVersion;
+  LOG(INFO) << "name = " << config.name;
+  const std::string data_dir = config.data_dir.empty() ? config.name + ".etcd" : config.data_dir;
+  LOG(INFO) << "data dir = " << data_dir;
+  LOG(INFO) << "heartbeat = " << config.heartbeat_interval_ms
+            << "ms, election = " << config.election_timeout_ms << "ms";
+  LOG(INFO) << "listening for peers on " << server::JoinUrls(config.listen_peer_urls);
+  LOG(INFO) << "listening for client requests on " << server::JoinUrls(config.listen_client_urls);
+  LOG(INFO) << "advertise client URLs = " << server::JoinUrls(config.advertise_client_urls);
+  LOG(INFO) << "initial advertise peer URLs = "
+            << server::JoinUrls(config.initial_advertise_peer_urls);
+
+  server::EtcdServer::Options options;
+  options.name = config.name;
+  options.data_dir = data_dir;
+  options.client_urls = UrlStrings(config.advertise_client_urls);
+  options.peer_urls = UrlStrings(config.initial_advertise_peer_urls);
+  options.heartbeat_interval_ms = static_cast<int>(config.heartbeat_interval_ms);
+  options.election_timeout_ms = static_cast<int>(config.election_timeout_ms);
+  options.pre_vote = config.pre_vote;
+  options.max_request_bytes = static_cast<int64_t>(config.max_request_bytes);
+  options.max_txn_ops = static_cast<int>(config.max_txn_ops);
+  if (absl::Status s = ComputeIds(config, &options); !s.ok()) {
+    LOG(ERROR) << "cannot bootstrap: " << s.message();
+    std::cerr << "etcd: " << s.message() << "\n";
+    return 1;
+  }
+
+  // Block the stop signals in every thread; the main thread waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto started = server::EtcdServer::Start(options);
+  if (!started.ok()) {
+    LOG(ERROR) << "cannot start etcd member in " << data_dir << ": " << started.status();
+    std::cerr << "etcd: cannot start member in " << data_dir << ": "
+              << started.status().message() << "\n";
+    return 1;
+  }
+  std::unique_ptr<server::EtcdServer> etcd = std::move(*started);
+
+  auto services = api::NewEtcdServices(etcd.get());
+  grpc::ServerBuilder builder;
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes) + kGrpcOverheadBytes);
+  builder.SetMaxSendMessageSize(std::numeric_limits<int>::max());
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             static_cast<int>(std::min<uint32_t>(
+                                 config.max_concurrent_streams,
+                                 static_cast<uint32_t>(std::numeric_limits<int>::max()))));
+  std::vector<std::pair<std::string, std::unique_ptr<int>>> ports;
+  for (const server::Url& u : config.listen_client_urls) {
+    const std::string host = u.host.empty() ? "0.0.0.0" : u.host;
+    const std::string address =
+        (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(u.port);
+    ports.emplace_back(address, std::make_unique<int>(0));
+    builder.AddListeningPort(address, grpc::InsecureServerCredentials(), ports.back().second.get());
+  }
+  for (auto& service : services) builder.RegisterService(service.get());
+  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+  for (const auto& [address, port] : ports) {
+    if (grpc_server == nullptr || *port == 0) {
+      LOG(ERROR) << "listen tcp " << address << ": bind: address already in use or unavailable";
+      std::cerr << "etcd: listen tcp " << address
+                << ": bind: address already in use or unavailable\n";
+      if (grpc_server) grpc_server->Shutdown();
+      etcd->Stop();
+      return 1;
+    }
+  }
+  LOG(INFO) << "ready to serve client requests";
+  for (const auto& [address, port] : ports) {
+    LOG(INFO) << "serving insecure client requests on " << address
+              << ", this is strongly discouraged!";
+  }
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  LOG(INFO) << "received " << strsignal(sig) << " signal, shutting down...";
+  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  etcd->Stop();
+  LOG(INFO) << "stopped etcd member " << config.name;
+  return 0;
+}
+
+}  // namespace
+}  // namespace etcd
+
+int main(int argc, char** argv) {
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto parsed = etcd::server::ParseConfig(args, etcd::EtcdEnvironment());
+  if (!parsed.ok()) {
+    // As etcd 3.4: flag syntax errors print the usage line (exit 2); invalid settings are
+    // logged as "error verifying flags" (exit 1); fatal ones are printed as they are (exit 1).
+    switch (etcd::server::GetConfigErrorKind(parsed.status())) {
+      case etcd::server::ConfigErrorKind::kUsage:
+        std::cerr << parsed.status().message() << "\n" << etcd::server::UsageLine();
+        break;
+      case etcd::server::ConfigErrorKind::kInvalid:
+        LOG(ERROR) << "etcdmain: error verifying flags, " << parsed.status().message()
+                   << ". See 'etcd --help'.";
+        break;
+      case etcd::server::ConfigErrorKind::kFatal:
+        LOG(ERROR) << parsed.status().message();
+        break;
+    }
+    return etcd::server::ConfigErrorExitCode(parsed.status());
+  }
+  for (const std::string& line : parsed->infos) LOG(INFO) << line;
+  for (const std::string& line : parsed->warnings) LOG(WARNING) << line;
+  switch (parsed->action) {
+    case etcd::server::ConfigAction::kPrintHelp:
+      std::cerr << etcd::server::UsageLine();
+      std::cout << etcd::server::Usage();
+      return 0;
+    case etcd::server::ConfigAction::kPrintVersion:
+      std::cout << "etcd Version: " << etcd::server::kServerVersion << "\n"
+                << "Git SHA: etcd-cpp\n"
+                << "Go Version: none (C++20)\n"
+                << "Go OS/Arch: linux/amd64\n";
+      return 0;
+    case etcd::server::ConfigAction::kRun:
+      break;
+  }
+  return etcd::Run(parsed->config);
+}

@@ -1,0 +1,599 @@
+#include "server/etcd_server.h"
+
+#include <glog/logging.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "raft/raftpb/raft.pb.h"
+#include "server/errors.h"
+#include "server/request_check.h"
+
+namespace etcd::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string MemberDir(const std::string& data_dir) { return (fs::path(data_dir) / "member").string(); }
+
+// The size of a directory tree in bytes (the backend's size on disk).
+int64_t DirectorySize(const std::string& dir) {
+  std::error_code ec;
+  int64_t total = 0;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) total += static_cast<int64_t>(it->file_size(ec));
+  }
+  return total;
+}
+
+bool IsTxnSerializable(const etcdserverpb::TxnRequest& r) {
+  for (const auto* branch : {&r.success(), &r.failure()}) {
+    for (const auto& op : *branch) {
+      if (op.has_request_range() && !op.request_range().serializable()) return false;
+      if (op.has_request_txn() && !IsTxnSerializable(op.request_txn())) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+EtcdServer::EtcdServer(Options options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<EtcdServer>> EtcdServer::Start(Options options) {
+  if (options.heartbeat_interval_ms <= 0) {
+    return absl::InvalidArgumentError("heartbeat interval must be positive");
+  }
+  if (options.election_timeout_ms < 5 * options.heartbeat_interval_ms) {
+    return absl::InvalidArgumentError(
+        "election timeout should be at least 5 times the heartbeat interval");
+  }
+  std::unique_ptr<EtcdServer> server(new EtcdServer(std::move(options)));
+  if (absl::Status s = server->Open(); !s.ok()) return s;
+  server->loop_ = std::thread([s = server.get()] { s->RunLoop(); });
+  return server;
+}
+
+absl::Status EtcdServer::Open() {
+  const std::string member_dir = MemberDir(options_.data_dir);
+  const std::string wal_dir = (fs::path(member_dir) / "wal").string();
+  const std::string snap_dir = (fs::path(member_dir) / "snap").string();
+  std::error_code ec;
+  if (fs::exists(options_.data_dir, ec) && !fs::is_directory(options_.data_dir, ec)) {
+    return absl::FailedPreconditionError("data dir " + options_.data_dir +
+                                         " exists and is not a directory");
+  }
+  fs::create_directories(snap_dir, ec);
+  if (ec) {
+    return absl::FailedPreconditionError("cannot create data dir " + snap_dir + ": " +
+                                         ec.message());
+  }
+  fs::permissions(options_.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+
+  auto backend = mvcc::Backend::Open((fs::path(snap_dir) / "db").string());
+  if (!backend.ok()) return backend.status();
+  backend_ = std::move(*backend);
+  auto kv = mvcc::KvStore::Open(backend_.get());
+  if (!kv.ok()) return kv.status();
+  kv_ = std::move(*kv);
+  // Leases are issue "Watch and Lease": until then no lease exists.
+  applier_ = std::make_unique<Applier>(kv_.get(), [](int64_t) { return false; });
+
+  const bool has_wal = fs::is_directory(wal_dir, ec) && !fs::is_empty(wal_dir, ec);
+  absl::Status s = has_wal ? OpenExistingMember(wal_dir) : OpenNewMember(wal_dir);
+  if (!s.ok()) return s;
+
+  // Request IDs: the member's low 16 bits, then a millisecond clock, then a counter, as etcd's
+  // idutil does, so that IDs stay unique across restarts and members.
+  const uint64_t now_ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  next_request_id_ = ((member_id_ & 0xffff) << 48) | ((now_ms & 0xffffffffff) << 8);
+  LOG(INFO) << "starting etcd member name=" << options_.name << " member-id=" << std::hex
+            << member_id_ << " cluster-id=" << cluster_id_ << std::dec
+            << " data-dir=" << options_.data_dir
+            << " consistent-index=" << kv_->ConsistentIndex() << " revision=" << kv_->Rev();
+  return absl::OkStatus();
+}
+
+absl::Status EtcdServer::OpenNewMember(const std::string& wal_dir) {
+  if (options_.member_id == 0 || options_.cluster_id == 0) {
+    return absl::InvalidArgumentError("a new member needs a member ID and a cluster ID");
+  }
+  member_id_ = options_.member_id;
+  cluster_id_ = options_.cluster_id;
+  serverpb::WalMetadata metadata;
+  metadata.set_member_id(member_id_);
+  metadata.set_cluster_id(cluster_id_);
+  wal::WalOptions wal_options;
+  wal_options.segment_bytes = options_.wal_segment_bytes;
+  auto w = wal::Wal::Create(wal::Env::Default(), wal_dir, metadata.SerializeAsString(), wal_options);
+  if (!w.ok()) return w.status();
+  wal_ = std::move(*w);
+
+  raft::Config config;
+  config.id = member_id_;
+  config.election_tick = options_.election_timeout_ms / options_.heartbeat_interval_ms;
+  config.heartbeat_tick = 1;
+  config.storage = &raft_storage_;
+  config.check_quorum = true;
+  config.pre_vote = options_.pre_vote;
+  config.max_inflight_msgs = 512;
+  config.random_seed = member_id_ ^ static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+  auto node = raft::RawNode::Create(config);
+  if (!node.ok()) return node.status();
+  node_ = std::move(*node);
+
+  serverpb::Member self;
+  self.set_id(member_id_);
+  self.set_name(options_.name);
+  for (const auto& u : options_.peer_urls) self.add_peer_urls(u);
+  raft::Peer peer{member_id_, self.SerializeAsString()};
+  if (absl::Status s = node_->Bootstrap({peer}); !s.ok()) return s;
+  LOG(INFO) << "started as a new member of a new single-member cluster";
+  return absl::OkStatus();
+}
+
+absl::Status EtcdServer::OpenExistingMember(const std::string& wal_dir) {
+  wal::WalOptions wal_options;
+  wal_options.segment_bytes = options_.wal_segment_bytes;
+  auto w = wal::Wal::Open(wal::Env::Default(), wal_dir, wal::WalSnapshot{}, wal_options);
+  if (!w.ok()) return w.status();
+  wal_ = std::move(*w);
+  auto contents = wal_->ReadAll();
+  if (!contents.ok()) return contents.status();
+  serverpb::WalMetadata metadata;
+  if (!metadata.ParseFromString(contents->metadata) || metadata.member_id() == 0) {
+    return absl::DataLossError("WAL in " + wal_dir + " has no valid member metadata");
+  }
+  member_id_ = metadata.member_id();
+  cluster_id_ = metadata.cluster_id();
+  if (absl::Status s = raft_storage_.SetHardState(contents->state); !s.ok()) return s;
+  if (absl::Status s = raft_storage_.Append(contents->entries); !s.ok()) return s;
+  term_ = contents->state.term();
+  if (!contents->entries.empty()) raft_index_ = contents->entries.back().index();
+  LOG(INFO) << "restarting member from WAL: term=" << contents->state.term()
+            << " commit=" << contents->state.commit() << " entries=" << contents->entries.size();
+
+  raft::Config config;
+  config.id = member_id_;
+  config.election_tick = options_.election_timeout_ms / options_.heartbeat_interval_ms;
+  config.heartbeat_tick = 1;
+  config.storage = &raft_storage_;
+  config.check_quorum = true;
+  config.pre_vote = options_.pre_vote;
+  config.max_inflight_msgs = 512;
+  config.random_seed = member_id_ ^ static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+  auto node = raft::RawNode::Create(config);
+  if (!node.ok()) return node.status();
+  node_ = std::move(*node);
+  return absl::OkStatus();
+}
+
+void EtcdServer::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (loop_.joinable()) loop_.join();
+  // Fail whatever still waits.
+  std::map<uint64_t, PendingWrite> pending;
+  std::vector<ReadWaiter> reads;
+  {
+    std::lock_guard lock(mu_);
+    pending.swap(pending_);
+    reads.swap(reads_);
+  }
+  for (auto& [id, p] : pending) std::move(p.waiter)(ApplyResult{ErrStopped(), nullptr});
+  for (auto& r : reads) std::move(r)(ErrStopped());
+  for (auto& b : read_batches_) {
+    for (auto& r : b.waiters) std::move(r)(ErrStopped());
+  }
+  read_batches_.clear();
+  if (wal_) {
+    if (absl::Status s = wal_->Close(); !s.ok()) LOG(WARNING) << "closing WAL: " << s;
+  }
+}
+
+EtcdServer::~EtcdServer() { Stop(); }
+
+EtcdServer::Clock::time_point EtcdServer::RequestDeadline() const {
+  // etcd's request timeout: 5s plus two election timeouts.
+  return Clock::now() + std::chrono::seconds(5) +
+         std::chrono::milliseconds(2 * options_.election_timeout_ms);
+}
+
+// ---- The Raft loop ----
+
+void EtcdServer::RunLoop() {
+  const auto tick_interval = std::chrono::milliseconds(options_.heartbeat_interval_ms);
+  auto next_tick = Clock::now() + tick_interval;
+  std::vector<Proposal> unproposed;  // waiting for a leader
+  bool campaigned = false;
+  while (true) {
+    std::vector<Proposal> proposals;
+    std::vector<ReadWaiter> reads;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait_until(lock, next_tick, [&] {
+        return stopping_ || !proposals_.empty() || !reads_.empty();
+      });
+      if (stopping_) return;
+      proposals.swap(proposals_);
+      reads.swap(reads_);
+    }
+    const auto now = Clock::now();
+    if (now >= next_tick) {
+      node_->Tick();
+      next_tick += tick_interval;
+      if (next_tick <= now) next_tick = now + tick_interval;
+      ExpireDeadlines(now);
+    }
+
+    if (!unproposed.empty()) {
+      proposals.insert(proposals.begin(), std::make_move_iterator(unproposed.begin()),
+                       std::make_move_iterator(unproposed.end()));
+      unproposed.clear();
+    }
+    for (Proposal& p : proposals) {
+      if (node_->Lead() == raft::kNone) {
+        // etcd waits for a leader until the request times out.
+        if (p.deadline > now) unproposed.push_back(std::move(p));
+        continue;
+      }
+      absl::Status s = node_->Propose(std::move(p.data));
+      if (!s.ok()) {
+        Waiter waiter;
+        {
+          std::lock_guard lock(mu_);
+          auto it = pending_.find(p.id);
+          if (it != pending_.end()) {
+            waiter = std::move(it->second.waiter);
+            pending_.erase(it);
+          }
+        }
+        if (waiter) std::move(waiter)(ApplyResult{ErrNoLeader(), nullptr});
+      }
+    }
+    if (!reads.empty()) {
+      ReadBatch batch;
+      batch.ctx = std::to_string(next_read_ctx_++);
+      batch.deadline = RequestDeadline();
+      batch.waiters = std::move(reads);
+      node_->ReadIndex(batch.ctx);
+      read_batches_.push_back(std::move(batch));
+    }
+
+    while (node_->HasReady()) HandleReady();
+
+    // A single-member cluster need not wait for an election timeout to elect itself.
+    if (!campaigned && conf_state_.voters_size() == 1 && conf_state_.voters(0) == member_id_ &&
+        node_->Lead() == raft::kNone) {
+      campaigned = true;
+      if (node_->Campaign().ok()) {
+        while (node_->HasReady()) HandleReady();
+      }
+    }
+    FinishReads();
+  }
+}
+
+void EtcdServer::HandleReady() {
+  raft::Ready rd = node_->GetReady();
+  if (rd.soft_state) {
+    const uint64_t old_leader = leader_.exchange(rd.soft_state->lead);
+    if (old_leader != rd.soft_state->lead) {
+      if (rd.soft_state->lead == raft::kNone) {
+        LOG(INFO) << "raft.node: " << std::hex << member_id_ << " lost leader " << old_leader;
+      } else {
+        LOG(INFO) << "raft.node: " << std::hex << member_id_ << " elected leader "
+                  << rd.soft_state->lead << " at term " << std::dec << node_->Term();
+      }
+    }
+  }
+  if (!raft::IsEmptyHardState(rd.hard_state)) term_ = rd.hard_state.term();
+
+  // 1. Persist: the WAL first (one fdatasync for the whole batch), then Raft's storage.
+  CHECK(raft::IsEmptySnap(rd.snapshot)) << "snapshots are not supported yet";
+  absl::Status s = wal_->Save(rd.hard_state, rd.entries);
+  CHECK(s.ok()) << "failed to save Raft hard state and entries: " << s;
+  if (!raft::IsEmptyHardState(rd.hard_state)) {
+    CHECK(raft_storage_.SetHardState(rd.hard_state).ok());
+  }
+  if (!rd.entries.empty()) {
+    CHECK(raft_storage_.Append(rd.entries).ok());
+    raft_index_ = rd.entries.back().index();
+  }
+  // 2. Send: a single-member cluster has no one to send to. (Peer transport: issue 5.)
+  // 3. Apply, in log order.
+  for (const raftpb::Entry& e : rd.committed_entries) ApplyEntry(e);
+  for (const raft::ReadState& rs : rd.read_states) {
+    for (ReadBatch& b : read_batches_) {
+      if (b.ctx == rs.request_ctx) b.index = rs.index;
+    }
+  }
+  // 4. Advance.
+  node_->Advance();
+}
+
+void EtcdServer::ApplyEntry(const raftpb::Entry& e) {
+  applied_index_ = e.index();
+  if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
+    ApplyConfChange(e);
+  } else if (e.type() == raftpb::ENTRY_NORMAL && !e.data().empty()) {
+    serverpb::InternalRaftRequest req;
+    CHECK(req.ParseFromString(e.data())) << "undecodable entry at index " << e.index();
+    ApplyResult result;
+    if (e.index() > kv_->ConsistentIndex()) {
+      kv_->SetConsistentIndex(e.index());
+      result = ApplyRequest(req);
+    }
+    Waiter waiter;
+    {
+      std::lock_guard lock(mu_);
+      auto it = pending_.find(req.header().id());
+      if (it != pending_.end()) {
+        waiter = std::move(it->second.waiter);
+        pending_.erase(it);
+      }
+    }
+    if (waiter) std::move(waiter)(std::move(result));
+  }
+  applied_ = e.index();
+}
+
+EtcdServer::ApplyResult EtcdServer::ApplyRequest(const serverpb::InternalRaftRequest& req) {
+  auto wrap = [](auto result) {
+    ApplyResult out;
+    if (!result.ok()) {
+      out.status = result.status();
+    } else {
+      using Response = std::decay_t<decltype(*result)>;
+      out.response = std::make_unique<Response>(std::move(*result));
+    }
+    return out;
+  };
+  switch (req.request_case()) {
+    case serverpb::InternalRaftRequest::kPut:
+      return wrap(applier_->Put(req.put()));
+    case serverpb::InternalRaftRequest::kDeleteRange:
+      return wrap(applier_->DeleteRange(req.delete_range()));
+    case serverpb::InternalRaftRequest::kTxn:
+      return wrap(applier_->Txn(req.txn()));
+    case serverpb::InternalRaftRequest::kCompaction:
+      return wrap(applier_->Compaction(req.compaction()));
+    case serverpb::InternalRaftRequest::kRange:
+      return wrap(applier_->Range(req.range()));
+    default:
+      LOG(WARNING) << "ignoring entry with unknown request " << req.request_case();
+      return ApplyResult{absl::InvalidArgumentError("unknown request"), nullptr};
+  }
+}
+
+void EtcdServer::ApplyConfChange(const raftpb::Entry& e) {
+  raftpb::ConfChange cc;
+  CHECK(cc.ParseFromString(e.data())) << "undecodable conf change at index " << e.index();
+  auto conf_state = node_->ApplyConfChange(cc);
+  CHECK(conf_state.ok()) << conf_state.status();
+  conf_state_ = *conf_state;
+  if (cc.type() == raftpb::CONF_CHANGE_ADD_NODE ||
+      cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE) {
+    serverpb::Member m;
+    if (m.ParseFromString(cc.context())) {
+      m.set_is_learner(cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE);
+      if (m.id() == member_id_) {
+        m.clear_client_urls();
+        for (const auto& u : options_.client_urls) m.add_client_urls(u);
+      }
+      std::lock_guard lock(members_mu_);
+      members_[cc.node_id()] = std::move(m);
+    }
+  } else if (cc.type() == raftpb::CONF_CHANGE_REMOVE_NODE) {
+    std::lock_guard lock(members_mu_);
+    members_.erase(cc.node_id());
+  }
+}
+
+void EtcdServer::ExpireDeadlines(Clock::time_point now) {
+  std::vector<Waiter> expired;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (it->second.deadline <= now) {
+        expired.push_back(std::move(it->second.waiter));
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (Waiter& w : expired) std::move(w)(ApplyResult{ErrTimeout(), nullptr});
+  for (auto it = read_batches_.begin(); it != read_batches_.end();) {
+    if (it->deadline <= now) {
+      for (ReadWaiter& r : it->waiters) std::move(r)(ErrTimeout());
+      it = read_batches_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void EtcdServer::FinishReads() {
+  for (auto it = read_batches_.begin(); it != read_batches_.end();) {
+    if (it->index != 0 && it->index <= applied_index_) {
+      for (ReadWaiter& r : it->waiters) std::move(r)(absl::OkStatus());
+      it = read_batches_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// ---- Requests ----
+
+void EtcdServer::FillHeader(etcdserverpb::ResponseHeader* h) const {
+  h->set_cluster_id(cluster_id_);
+  h->set_member_id(member_id_);
+  h->set_raft_term(term_);
+}
+
+template <typename Response>
+void EtcdServer::ProposeAndWait(serverpb::InternalRaftRequest req, api::Done<Response> done) {
+  const uint64_t id = next_request_id_.fetch_add(1);
+  req.mutable_header()->set_id(id);
+  std::string data = req.SerializeAsString();
+  if (static_cast<int64_t>(data.size()) > options_.max_request_bytes) {
+    std::move(done)(ErrRequestTooLarge());
+    return;
+  }
+  Waiter waiter = [this, done = std::move(done)](ApplyResult result) mutable {
+    if (!result.status.ok()) {
+      std::move(done)(result.status);
+      return;
+    }
+    if (result.response == nullptr) {
+      // Applied before a restart: the answer is gone with the client that waited for it.
+      std::move(done)(ErrStopped());
+      return;
+    }
+    auto* resp = static_cast<Response*>(result.response.get());
+    FillHeader(resp->mutable_header());
+    std::move(done)(std::move(*resp));
+  };
+  const Clock::time_point deadline = RequestDeadline();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      std::move(waiter)(ApplyResult{ErrStopped(), nullptr});
+      return;
+    }
+    pending_.emplace(id, PendingWrite{std::move(waiter), deadline});
+    proposals_.push_back(Proposal{id, std::move(data), deadline});
+  }
+  wake_.notify_one();
+}
+
+void EtcdServer::ReadBarrier(bool serializable, ReadWaiter then) {
+  if (serializable) {
+    std::move(then)(absl::OkStatus());
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      std::move(then)(ErrStopped());
+      return;
+    }
+    reads_.push_back(std::move(then));
+  }
+  wake_.notify_one();
+}
+
+void EtcdServer::Range(const etcdserverpb::RangeRequest& r,
+                       api::Done<etcdserverpb::RangeResponse> done) {
+  if (absl::Status s = CheckRange(r); !s.ok()) {
+    std::move(done)(s);
+    return;
+  }
+  ReadBarrier(r.serializable(), [this, &r, done = std::move(done)](absl::Status s) mutable {
+    if (!s.ok()) {
+      std::move(done)(s);
+      return;
+    }
+    auto resp = applier_->Range(r);
+    if (resp.ok()) FillHeader(resp->mutable_header());
+    std::move(done)(std::move(resp));
+  });
+}
+
+void EtcdServer::Put(const etcdserverpb::PutRequest& r, api::Done<etcdserverpb::PutResponse> done) {
+  if (absl::Status s = CheckPut(r); !s.ok()) {
+    std::move(done)(s);
+    return;
+  }
+  serverpb::InternalRaftRequest req;
+  *req.mutable_put() = r;
+  ProposeAndWait(std::move(req), std::move(done));
+}
+
+void EtcdServer::DeleteRange(const etcdserverpb::DeleteRangeRequest& r,
+                             api::Done<etcdserverpb::DeleteRangeResponse> done) {
+  if (absl::Status s = CheckDeleteRange(r); !s.ok()) {
+    std::move(done)(s);
+    return;
+  }
+  serverpb::InternalRaftRequest req;
+  *req.mutable_delete_range() = r;
+  ProposeAndWait(std::move(req), std::move(done));
+}
+
+void EtcdServer::Txn(const etcdserverpb::TxnRequest& r, api::Done<etcdserverpb::TxnResponse> done) {
+  if (absl::Status s = CheckTxn(r, options_.max_txn_ops); !s.ok()) {
+    std::move(done)(s);
+    return;
+  }
+  if (Applier::IsReadOnly(r)) {
+    ReadBarrier(IsTxnSerializable(r), [this, &r, done = std::move(done)](absl::Status s) mutable {
+      if (!s.ok()) {
+        std::move(done)(s);
+        return;
+      }
+      auto resp = applier_->Txn(r);
+      if (resp.ok()) FillHeader(resp->mutable_header());
+      std::move(done)(std::move(resp));
+    });
+    return;
+  }
+  serverpb::InternalRaftRequest req;
+  *req.mutable_txn() = r;
+  ProposeAndWait(std::move(req), std::move(done));
+}
+
+void EtcdServer::Compact(const etcdserverpb::CompactionRequest& r,
+                         api::Done<etcdserverpb::CompactionResponse> done) {
+  serverpb::InternalRaftRequest req;
+  *req.mutable_compaction() = r;
+  ProposeAndWait(std::move(req), std::move(done));
+}
+
+void EtcdServer::MemberList(const etcdserverpb::MemberListRequest&,
+                            api::Done<etcdserverpb::MemberListResponse> done) {
+  etcdserverpb::MemberListResponse resp;
+  {
+    std::lock_guard lock(members_mu_);
+    for (const auto& [id, m] : members_) {
+      etcdserverpb::Member* out = resp.add_members();
+      out->set_id(id);
+      out->set_name(m.name());
+      for (const auto& u : m.peer_urls()) out->add_peerurls(u);
+      for (const auto& u : m.client_urls()) out->add_clienturls(u);
+      out->set_islearner(m.is_learner());
+    }
+  }
+  FillHeader(resp.mutable_header());
+  resp.mutable_header()->set_revision(kv_->Rev());
+  std::move(done)(std::move(resp));
+}
+
+void EtcdServer::Status(const etcdserverpb::StatusRequest&,
+                        api::Done<etcdserverpb::StatusResponse> done) {
+  etcdserverpb::StatusResponse resp;
+  FillHeader(resp.mutable_header());
+  resp.mutable_header()->set_revision(kv_->Rev());
+  resp.set_version(kServerVersion);
+  const int64_t db_size = DirectorySize(backend_->dir());
+  resp.set_dbsize(db_size);
+  resp.set_dbsizeinuse(db_size);
+  resp.set_leader(leader_);
+  resp.set_raftindex(raft_index_);
+  resp.set_raftterm(term_);
+  resp.set_raftappliedindex(applied_);
+  resp.set_islearner(false);
+  std::move(done)(std::move(resp));
+}
+
+}  // namespace etcd::server

@@ -1,0 +1,196 @@
+// The etcd server core: one member of an etcd cluster. It drives the Raft state machine
+// (//raft) from a single loop thread, persists its output in the WAL (//wal) with one
+// fdatasync per batch of proposals (group commit), applies committed entries in log order to
+// the MVCC store (//mvcc), and answers clients through the EtcdApi interface (//api/v3rpc).
+//
+// The data path of a write: EtcdApi::Put -> encode an InternalRaftRequest -> queue it for the
+// loop -> RawNode::Propose -> Ready: WAL Save (fdatasync) -> apply to mvcc -> answer the waiting
+// client. A write is answered only after its entry is durable on a quorum and applied.
+//
+// Reads are linearizable by default (Raft ReadIndex: every read waiting when a round starts
+// shares it, then waits for the applied index to reach the read index), or served from the local
+// state when the request says `serializable`.
+//
+// This version runs single-member clusters; the peer transport is issue "multi-member clusters".
+//
+// Thread-safety: all public methods are thread-safe.
+#ifndef ETCD_SERVER_ETCD_SERVER_H_
+#define ETCD_SERVER_ETCD_SERVER_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "api/v3rpc/etcd_api.h"
+#include "mvcc/backend.h"
+#include "mvcc/kv_store.h"
+#include "raft/raw_node.h"
+#include "raft/storage.h"
+#include "server/apply.h"
+#include "server/serverpb/etcdserver.pb.h"
+#include "wal/wal.h"
+
+namespace etcd::server {
+
+// The version this server reports (Maintenance.Status, /version): the etcd release whose API
+// and behaviour it implements, so that clients enable the same features.
+inline constexpr char kServerVersion[] = "3.4.23";
+
+class EtcdServer final : public api::EtcdApi {
+ public:
+  struct Options {
+    // Human-readable member name (etcd --name).
+    std::string name = "default";
+    // Root of the member's data: <data_dir>/member/{wal,snap}. Created if missing.
+    std::string data_dir = "default.etcd";
+    // This member's advertised peer URLs (--initial-advertise-peer-urls); with the cluster
+    // token they determine the member ID when the member is created.
+    std::vector<std::string> peer_urls = {"http://localhost:2380"};
+    // This member's advertised client URLs (--advertise-client-urls).
+    std::vector<std::string> client_urls = {"http://localhost:2379"};
+    // Member and cluster ID for a new member (see server/member_id.h); ignored on restart,
+    // where the IDs stored in the WAL win.
+    uint64_t member_id = 0;
+    uint64_t cluster_id = 0;
+    // Raft timing: one tick per heartbeat interval; the election timeout in ticks is
+    // election_timeout_ms / heartbeat_interval_ms.
+    int heartbeat_interval_ms = 100;
+    int election_timeout_ms = 1000;
+    bool pre_vote = false;
+    // Requests whose encoded form exceeds this many bytes fail with ErrRequestTooLarge().
+    int64_t max_request_bytes = 1572864;
+    // Largest number of operations in one txn (--max-txn-ops).
+    int max_txn_ops = 128;
+    // WAL segment size, bytes (tests use small segments).
+    uint64_t wal_segment_bytes = 64ull << 20;
+  };
+
+  // Opens or creates the member's data directory, replays the WAL onto the backend (entries
+  // already applied, per the backend's consistent index, are not applied twice), and starts
+  // the Raft loop. A new single-member cluster elects itself at once.
+  // Errors: kInvalidArgument for bad options; kFailedPrecondition when the data directory is
+  // unusable (not a directory, not writable, locked by another process); kDataLoss for a
+  // corrupt WAL or backend; other codes from the file system.
+  static absl::StatusOr<std::unique_ptr<EtcdServer>> Start(Options options);
+
+  // Stops the loop; requests still waiting fail with ErrStopped(). Idempotent.
+  void Stop();
+  ~EtcdServer() override;
+
+  uint64_t member_id() const { return member_id_; }
+  uint64_t cluster_id() const { return cluster_id_; }
+  const Options& options() const { return options_; }
+  // Whether this member currently knows a leader.
+  bool HasLeader() const { return leader_.load() != 0; }
+
+  // api::EtcdApi.
+  void Range(const etcdserverpb::RangeRequest& r, api::Done<etcdserverpb::RangeResponse> done) override;
+  void Put(const etcdserverpb::PutRequest& r, api::Done<etcdserverpb::PutResponse> done) override;
+  void DeleteRange(const etcdserverpb::DeleteRangeRequest& r,
+                   api::Done<etcdserverpb::DeleteRangeResponse> done) override;
+  void Txn(const etcdserverpb::TxnRequest& r, api::Done<etcdserverpb::TxnResponse> done) override;
+  void Compact(const etcdserverpb::CompactionRequest& r,
+               api::Done<etcdserverpb::CompactionResponse> done) override;
+  void MemberList(const etcdserverpb::MemberListRequest& r,
+                  api::Done<etcdserverpb::MemberListResponse> done) override;
+  void Status(const etcdserverpb::StatusRequest& r,
+              api::Done<etcdserverpb::StatusResponse> done) override;
+
+ private:
+  // The result of applying one entry, handed to the member that proposed it.
+  struct ApplyResult {
+    absl::Status status;
+    std::unique_ptr<google::protobuf::Message> response;
+  };
+  using Waiter = absl::AnyInvocable<void(ApplyResult) &&>;
+  using Clock = std::chrono::steady_clock;
+
+  struct Proposal {
+    uint64_t id;
+    std::string data;
+    Clock::time_point deadline;
+  };
+  struct PendingWrite {
+    Waiter waiter;
+    Clock::time_point deadline;
+  };
+  // A linearizable read waiting for its ReadIndex round and then for the apply loop.
+  using ReadWaiter = absl::AnyInvocable<void(absl::Status) &&>;
+  struct ReadBatch {
+    std::string ctx;
+    uint64_t index = 0;  // 0 until the read state arrives
+    Clock::time_point deadline;
+    std::vector<ReadWaiter> waiters;
+  };
+
+  explicit EtcdServer(Options options);
+  absl::Status Open();
+  absl::Status OpenNewMember(const std::string& wal_dir);
+  absl::Status OpenExistingMember(const std::string& wal_dir);
+
+  void RunLoop();
+  void HandleReady();
+  void ApplyEntry(const raftpb::Entry& entry);
+  ApplyResult ApplyRequest(const serverpb::InternalRaftRequest& req);
+  void ApplyConfChange(const raftpb::Entry& entry);
+  void ExpireDeadlines(Clock::time_point now);
+  void FinishReads();
+
+  // Proposes `req` through Raft; `done` gets the response of applying it, header filled.
+  template <typename Response>
+  void ProposeAndWait(serverpb::InternalRaftRequest req, api::Done<Response> done);
+  // Runs `read` after a linearizable read barrier (or at once when `serializable`).
+  void ReadBarrier(bool serializable, ReadWaiter then);
+  void FillHeader(etcdserverpb::ResponseHeader* h) const;
+  Clock::time_point RequestDeadline() const;
+
+  const Options options_;
+  uint64_t member_id_ = 0;
+  uint64_t cluster_id_ = 0;
+
+  std::unique_ptr<mvcc::Backend> backend_;
+  std::unique_ptr<mvcc::KvStore> kv_;
+  std::unique_ptr<Applier> applier_;
+  std::unique_ptr<wal::Wal> wal_;
+  raft::MemoryStorage raft_storage_;
+  // Owned by the loop thread once it runs.
+  std::unique_ptr<raft::RawNode> node_;
+  raftpb::ConfState conf_state_;
+  uint64_t applied_index_ = 0;  // loop thread only
+
+  std::atomic<uint64_t> leader_{0};
+  std::atomic<uint64_t> term_{0};
+  std::atomic<uint64_t> raft_index_{0};
+  std::atomic<uint64_t> applied_{0};
+  std::atomic<uint64_t> next_request_id_{0};
+
+  mutable std::mutex members_mu_;
+  std::map<uint64_t, serverpb::Member> members_;  // guarded by members_mu_
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;                     // guarded by mu_
+  std::vector<Proposal> proposals_;           // guarded by mu_: to hand to Raft
+  std::vector<ReadWaiter> reads_;             // guarded by mu_: waiting for a ReadIndex round
+  std::map<uint64_t, PendingWrite> pending_;  // guarded by mu_: proposed, waiting to apply
+
+  // Loop thread only.
+  std::deque<ReadBatch> read_batches_;
+  uint64_t next_read_ctx_ = 1;
+
+  std::thread loop_;
+};
+
+}  // namespace etcd::server
+
+#endif  // ETCD_SERVER_ETCD_SERVER_H_

@@ -1,0 +1,77 @@
+#include "testing/etcd_process.h"
+
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+
+namespace etcd::testing {
+
+std::string OurEtcdBinary() {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  return std::string(srcdir ? srcdir : ".") + "/" + (workspace ? workspace : "etcd_cpp") +
+         "/cmd/etcd/etcd";
+}
+
+absl::StatusOr<EtcdProcess> EtcdProcess::Start(const std::string& binary, const std::string& name,
+                                               const std::vector<std::string>& extra_flags) {
+  EtcdProcess p;
+  p.binary_ = binary;
+  p.name_ = name;
+  const std::string dir = NewTempDir(name);
+  p.data_dir_ = dir + "/data.etcd";
+  p.log_path_ = dir + "/etcd.log";
+  p.extra_flags_ = extra_flags;
+  p.client_port_ = FreePort();
+  p.peer_port_ = FreePort();
+  if (absl::Status s = p.Launch(); !s.ok()) return s;
+  return p;
+}
+
+absl::Status EtcdProcess::Launch() {
+  const std::string client = "http://127.0.0.1:" + std::to_string(client_port_);
+  const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
+  std::vector<std::string> argv = {binary_,
+                                   "--name", "default",
+                                   "--data-dir", data_dir_,
+                                   "--listen-client-urls", client,
+                                   "--advertise-client-urls", client,
+                                   "--listen-peer-urls", peer,
+                                   "--initial-advertise-peer-urls", peer,
+                                   "--initial-cluster", "default=" + peer};
+  argv.insert(argv.end(), extra_flags_.begin(), extra_flags_.end());
+  auto proc = Process::Start(argv, {}, log_path_);
+  if (!proc.ok()) return proc.status();
+  process_.emplace(std::move(*proc));
+  return WaitHealthy();
+}
+
+absl::Status EtcdProcess::WaitHealthy() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  if (absl::Status s = WaitForPort(client_port_, std::chrono::seconds(30)); !s.ok()) {
+    return absl::DeadlineExceededError(std::string(s.message()) + "; log:\n" + Log());
+  }
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!process_->Running()) return absl::AbortedError("etcd exited; log:\n" + Log());
+    auto r = Etcdctl({"endpoint", "health", "--command-timeout=2s"});
+    if (r.ok() && r->exit_code == 0) return absl::OkStatus();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return absl::DeadlineExceededError("etcd did not become healthy; log:\n" + Log());
+}
+
+absl::Status EtcdProcess::Restart() {
+  process_.reset();
+  return Launch();
+}
+
+absl::StatusOr<int> EtcdProcess::Stop() { return process_->Signal(SIGTERM); }
+
+absl::StatusOr<CommandResult> EtcdProcess::Etcdctl(const std::vector<std::string>& args,
+                                                   const std::string& input) const {
+  std::vector<std::string> argv = {kRealEtcdctl, "--endpoints", endpoint()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, {{"ETCDCTL_API", "3"}}, input);
+}
+
+}  // namespace etcd::testing
