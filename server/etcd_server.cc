@@ -7,6 +7,7 @@
 
 #include "raft/raftpb/raft.pb.h"
 #include "server/errors.h"
+#include "server/raft_glog.h"
 #include "server/request_check.h"
 
 namespace etcd::server {
@@ -98,6 +99,23 @@ absl::Status EtcdServer::Open() {
   return absl::OkStatus();
 }
 
+absl::Status EtcdServer::CreateRaftNode() {
+  raft::Config config;
+  config.id = member_id_;
+  config.election_tick = options_.election_timeout_ms / options_.heartbeat_interval_ms;
+  config.heartbeat_tick = 1;
+  config.storage = &raft_storage_;
+  config.check_quorum = true;
+  config.pre_vote = options_.pre_vote;
+  config.max_inflight_msgs = 512;
+  config.random_seed = member_id_ ^ static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+  config.logger = RaftGlogLogger::Get();
+  auto node = raft::RawNode::Create(config);
+  if (!node.ok()) return node.status();
+  node_ = std::move(*node);
+  return absl::OkStatus();
+}
+
 absl::Status EtcdServer::OpenNewMember(const std::string& wal_dir) {
   if (options_.member_id == 0 || options_.cluster_id == 0) {
     return absl::InvalidArgumentError("a new member needs a member ID and a cluster ID");
@@ -113,18 +131,7 @@ absl::Status EtcdServer::OpenNewMember(const std::string& wal_dir) {
   if (!w.ok()) return w.status();
   wal_ = std::move(*w);
 
-  raft::Config config;
-  config.id = member_id_;
-  config.election_tick = options_.election_timeout_ms / options_.heartbeat_interval_ms;
-  config.heartbeat_tick = 1;
-  config.storage = &raft_storage_;
-  config.check_quorum = true;
-  config.pre_vote = options_.pre_vote;
-  config.max_inflight_msgs = 512;
-  config.random_seed = member_id_ ^ static_cast<uint64_t>(Clock::now().time_since_epoch().count());
-  auto node = raft::RawNode::Create(config);
-  if (!node.ok()) return node.status();
-  node_ = std::move(*node);
+  if (absl::Status s = CreateRaftNode(); !s.ok()) return s;
 
   serverpb::Member self;
   self.set_id(member_id_);
@@ -157,18 +164,7 @@ absl::Status EtcdServer::OpenExistingMember(const std::string& wal_dir) {
   LOG(INFO) << "restarting member from WAL: term=" << contents->state.term()
             << " commit=" << contents->state.commit() << " entries=" << contents->entries.size();
 
-  raft::Config config;
-  config.id = member_id_;
-  config.election_tick = options_.election_timeout_ms / options_.heartbeat_interval_ms;
-  config.heartbeat_tick = 1;
-  config.storage = &raft_storage_;
-  config.check_quorum = true;
-  config.pre_vote = options_.pre_vote;
-  config.max_inflight_msgs = 512;
-  config.random_seed = member_id_ ^ static_cast<uint64_t>(Clock::now().time_since_epoch().count());
-  auto node = raft::RawNode::Create(config);
-  if (!node.ok()) return node.status();
-  node_ = std::move(*node);
+  if (absl::Status s = CreateRaftNode(); !s.ok()) return s;
   return absl::OkStatus();
 }
 

@@ -137,6 +137,8 @@ class EtcdServer final : public api::EtcdApi {
   absl::Status Open();
   absl::Status OpenNewMember(const std::string& wal_dir);
   absl::Status OpenExistingMember(const std::string& wal_dir);
+  // REQUIRES: member_id_ set and raft_storage_ loaded.
+  absl::Status CreateRaftNode();
 
   void RunLoop();
   void HandleReady();

@@ -26,6 +26,13 @@ class EtcdProcess {
   static absl::StatusOr<EtcdProcess> Start(const std::string& binary, const std::string& name,
                                            const std::vector<std::string>& extra_flags = {});
 
+  // Starts `binary` with exactly `args` and `env` (the caller chooses flags, ports and data
+  // dir; `client_port` is where it will serve), and waits until it serves.
+  static absl::StatusOr<EtcdProcess> StartRaw(const std::string& binary, const std::string& name,
+                                              const std::vector<std::string>& args,
+                                              const std::map<std::string, std::string>& env,
+                                              int client_port);
+
   // Restarts the same member on the same data dir and ports (after Kill or Stop).
   absl::Status Restart();
   // SIGKILL, no chance to clean up.
@@ -49,6 +56,8 @@ class EtcdProcess {
 
   std::string binary_, name_, data_dir_, log_path_;
   std::vector<std::string> extra_flags_;
+  std::vector<std::string> raw_args_;  // when set, the whole command line
+  std::map<std::string, std::string> env_;
   int client_port_ = 0, peer_port_ = 0;
   std::optional<Process> process_;
 };
