@@ -175,6 +175,7 @@ void EtcdServer::Stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  leader_known_.notify_all();
   if (loop_.joinable()) loop_.join();
   // Fail whatever still waits.
   std::map<uint64_t, PendingWrite> pending;
@@ -196,6 +197,12 @@ void EtcdServer::Stop() {
 }
 
 EtcdServer::~EtcdServer() { Stop(); }
+
+bool EtcdServer::WaitForLeader(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return leader_known_.wait_for(lock, timeout, [&] { return stopping_ || HasLeader(); }) &&
+         HasLeader();
+}
 
 EtcdServer::Clock::time_point EtcdServer::RequestDeadline() const {
   // etcd's request timeout: 5s plus two election timeouts.
@@ -282,6 +289,10 @@ void EtcdServer::HandleReady() {
   raft::Ready rd = node_->GetReady();
   if (rd.soft_state) {
     const uint64_t old_leader = leader_.exchange(rd.soft_state->lead);
+    if (rd.soft_state->lead != raft::kNone) {
+      std::lock_guard lock(mu_);
+      leader_known_.notify_all();
+    }
     if (old_leader != rd.soft_state->lead) {
       if (rd.soft_state->lead == raft::kNone) {
         LOG(INFO) << "raft.node: " << std::hex << member_id_ << " lost leader " << old_leader;

@@ -92,6 +92,9 @@ class EtcdServer final : public api::EtcdApi {
   const Options& options() const { return options_; }
   // Whether this member currently knows a leader.
   bool HasLeader() const { return leader_.load() != 0; }
+  // Waits until this member knows a leader (it can serve requests), at most `timeout`;
+  // returns whether it does.
+  bool WaitForLeader(std::chrono::milliseconds timeout);
 
   // api::EtcdApi.
   void Range(const etcdserverpb::RangeRequest& r, api::Done<etcdserverpb::RangeResponse> done) override;
@@ -182,6 +185,7 @@ class EtcdServer final : public api::EtcdApi {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;                     // guarded by mu_
+  std::condition_variable leader_known_;      // notified under mu_ when leader_ becomes set
   std::vector<Proposal> proposals_;           // guarded by mu_: to hand to Raft
   std::vector<ReadWaiter> reads_;             // guarded by mu_: waiting for a ReadIndex round
   std::map<uint64_t, PendingWrite> pending_;  // guarded by mu_: proposed, waiting to apply

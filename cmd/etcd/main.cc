@@ -155,6 +155,9 @@ int Run(const server::ServerConfig& config) {
       return 1;
     }
   }
+  if (!etcd->WaitForLeader(std::chrono::milliseconds(5 * config.election_timeout_ms))) {
+    LOG(WARNING) << "no leader elected yet; serving anyway (requests wait for a leader)";
+  }
   LOG(INFO) << "ready to serve client requests";
   for (const auto& [address, port] : ports) {
     LOG(INFO) << "serving insecure client requests on " << address
