@@ -53,7 +53,9 @@ absl::StatusOr<std::unique_ptr<Backend>> Backend::Open(const std::string& dir,
   std::unique_ptr<Backend> backend(new Backend(dir, options));
   leveldb::Options opts;
   opts.create_if_missing = true;
-  opts.paranoid_checks = true;
+  // Not paranoid: after a power loss, LevelDB's unsynced log tail may be torn. Dropping it is
+  // safe because the WAL replays every entry after the persisted consistent index.
+  opts.paranoid_checks = false;
   opts.block_cache = backend->cache_.get();
   opts.filter_policy = backend->filter_.get();
   leveldb::DB* raw = nullptr;

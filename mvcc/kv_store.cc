@@ -36,7 +36,7 @@ bool IsFutureRev(const absl::Status& s) { return s.message() == kFutureRevMsg; }
 
 // ---- ReadTxn ----
 
-ReadTxn::ReadTxn(const KvStore* store) : store_(store), lock_(store->mu_) {}
+ReadTxn::ReadTxn(const KvStore* store) : store_(store), lock_(&store->mu_) {}
 
 absl::StatusOr<RangeResult> ReadTxn::Range(std::string_view key, std::string_view end,
                                            const RangeOptions& opts) const {
@@ -49,7 +49,7 @@ int64_t ReadTxn::CompactRev() const { return store_->compact_rev_; }
 // ---- WriteTxn ----
 
 WriteTxn::WriteTxn(KvStore* store)
-    : store_(store), lock_(store->mu_), begin_rev_(store->current_rev_) {}
+    : store_(store), lock_(&store->mu_), begin_rev_(store->current_rev_) {}
 
 WriteTxn::~WriteTxn() {
   CHECK(ended_ || changes_.empty()) << "mvcc: write transaction with " << changes_.size()
@@ -125,7 +125,7 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(Backend* backend) {
 }
 
 absl::Status KvStore::Restore() {
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto meta = [&](const char* key) -> absl::StatusOr<std::optional<uint64_t>> {
     auto v = backend_->Get(Bucket::kMeta, key);
     if (!v.ok()) return v.status();
@@ -214,10 +214,13 @@ void KvStore::AddMeta(WriteBatch& batch) const {
 }
 
 absl::Status KvStore::Compact(int64_t rev) {
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (rev <= compact_rev_) return CompactedError();
   if (rev > current_rev_) return FutureRevError();
   std::set<Revision> keep = index_.Compact(rev);
+  // From here the index is compacted: failing to do the same in the backend would leave reads
+  // below `rev` silently incomplete, so a backend error stops the process (etcd panics too),
+  // and the compaction is applied again from the WAL on restart.
   WriteBatch batch;
   absl::Status scan = backend_->Scan(
       Bucket::kKey, "", EncodeRevision(Revision{rev + 1, 0}),
@@ -226,23 +229,25 @@ absl::Status KvStore::Compact(int64_t rev) {
         if (r && !keep.contains(r->rev)) batch.Delete(Bucket::kKey, k);
         return true;
       });
-  if (!scan.ok()) return scan;
+  CHECK(scan.ok()) << "mvcc: compaction at " << rev << " cannot read the backend: " << scan;
   compact_rev_ = rev;
   batch.Put(Bucket::kMeta, kCompactRevKey, EncodeUint64(static_cast<uint64_t>(rev)));
   AddMeta(batch);
-  return backend_->Write(batch);
+  absl::Status write = backend_->Write(batch);
+  CHECK(write.ok()) << "mvcc: compaction at " << rev << " cannot write the backend: " << write;
+  return absl::OkStatus();
 }
 
 void KvStore::SetConsistentIndex(uint64_t index) { consistent_index_ = index; }
 uint64_t KvStore::ConsistentIndex() const { return consistent_index_; }
 
 int64_t KvStore::Rev() const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   return current_rev_;
 }
 
 int64_t KvStore::CompactRev() const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   return compact_rev_;
 }
 

@@ -10,13 +10,13 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "api/mvccpb/kv.pb.h"
 #include "mvcc/backend.h"
 #include "mvcc/internal/key_index.h"
@@ -78,7 +78,7 @@ class ReadTxn final : public TxnView {
   friend class KvStore;
   explicit ReadTxn(const KvStore* store);
   const KvStore* store_;
-  std::shared_lock<std::shared_mutex> lock_;
+  absl::ReaderMutexLock lock_;
 };
 
 // A write transaction: every change in it shares one main revision (current + 1), with sub
@@ -113,7 +113,7 @@ class WriteTxn final : public TxnView {
   friend class KvStore;
   explicit WriteTxn(KvStore* store);
   KvStore* store_;
-  std::unique_lock<std::shared_mutex> lock_;
+  absl::MutexLock lock_;
   int64_t begin_rev_;
   // Change i has revision {begin_rev_ + 1, i}; reads of this transaction find their values here
   // before they reach the backend.
@@ -136,7 +136,8 @@ class KvStore {
   // Drops history below `rev`: afterwards reads at revisions < rev fail with CompactedError(),
   // and every key keeps its version as of `rev` and later ones. Runs synchronously.
   // Errors: CompactedError() if rev <= the compaction revision, FutureRevError() if rev > the
-  // current revision, or the backend's.
+  // current revision. A backend failure stops the process (the in-memory index is already
+  // compacted by then).
   absl::Status Compact(int64_t rev);
 
   // The index of the last Raft entry applied to this store; persisted with every write so that
@@ -160,7 +161,9 @@ class KvStore {
   void AddMeta(WriteBatch& batch) const;
 
   Backend* const backend_;
-  mutable std::shared_mutex mu_;
+  // absl::Mutex rather than std::shared_mutex: it does not let a stream of readers starve the
+  // apply loop's writer.
+  mutable absl::Mutex mu_;
   internal::TreeIndex index_;     // guarded by mu_
   // As etcd's store: an empty store is at revision 1 (the first change gets revision 2), and
   // nothing is compacted (-1) until the first compaction.

@@ -3,6 +3,8 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "server/errors.h"
@@ -87,6 +89,41 @@ absl::Status WalkPath(const TxnRequest& r, const std::vector<bool>& path, size_t
   }
   return absl::OkStatus();
 }
+
+// Whether keys exist at some point of a txn's execution, given the puts and deletes the txn
+// has run so far (in order), without running them.
+class KeyPresence {
+ public:
+  explicit KeyPresence(const mvcc::TxnView& view) : view_(view) {}
+
+  void Put(const std::string& key) { known_[key] = true; }
+  void Delete(const std::string& key, const std::string& end) {
+    if (end.empty()) {
+      known_[key] = false;
+      return;
+    }
+    const bool to_infinity = end == std::string(1, '\0');
+    for (auto it = known_.lower_bound(key); it != known_.end() && (to_infinity || it->first < end);
+         ++it) {
+      it->second = false;
+    }
+    deleted_.push_back({key, to_infinity ? std::string() : end});
+  }
+  absl::StatusOr<bool> Exists(const std::string& key) const {
+    if (auto it = known_.find(key); it != known_.end()) return it->second;
+    for (const auto& [begin, end] : deleted_) {
+      if (begin <= key && (end.empty() || key < end)) return false;
+    }
+    auto rr = view_.Range(key, "", {.count_only = true});
+    if (!rr.ok()) return FromMvcc(rr.status());
+    return rr->count > 0;
+  }
+
+ private:
+  const mvcc::TxnView& view_;
+  std::map<std::string, bool> known_;  // keys put (true) or deleted (false) so far
+  std::vector<std::pair<std::string, std::string>> deleted_;  // ranges deleted; end "" = no end
+};
 
 bool HasWrites(const TxnRequest& r) {
   for (const auto* branch : {&r.success(), &r.failure()}) {
@@ -251,22 +288,33 @@ absl::StatusOr<TxnResponse> Applier::Txn(const TxnRequest& r) {
   std::vector<bool> path;
   ComputePath(*view, r, &path);
 
-  // Refuse the whole txn before changing anything if an op on the taken path would fail.
+  // Refuse the whole txn before changing anything if an op on the taken path would fail: the
+  // puts first, then the ranges, as etcd checks them. Puts with ignore_value/ignore_lease need
+  // their key to exist when they run, so earlier puts and deletes on the path are followed.
+  KeyPresence presence(*view);
   size_t pos = 0;
   absl::Status check = WalkPath(r, path, &pos, [&](const RequestOp& op) -> absl::Status {
-    if (op.has_request_put()) {
+    if (op.has_request_delete_range()) {
+      presence.Delete(op.request_delete_range().key(), op.request_delete_range().range_end());
+    } else if (op.has_request_put()) {
       const auto& put = op.request_put();
       if (put.ignore_value() || put.ignore_lease()) {
-        auto rr = view->Range(put.key(), "", {});
-        if (!rr.ok()) return FromMvcc(rr.status());
-        if (rr->kvs.empty()) return ErrKeyNotFound();
+        auto exists = presence.Exists(put.key());
+        if (!exists.ok()) return exists.status();
+        if (!*exists) return ErrKeyNotFound();
       }
       if (put.lease() != 0 && !lease_exists_(put.lease())) return ErrLeaseNotFound();
-    } else if (op.has_request_range()) {
-      const int64_t rev = op.request_range().revision();
-      if (rev > view->Rev()) return ErrFutureRev();
-      if (rev != 0 && rev < view->CompactRev()) return ErrCompacted();
+      presence.Put(put.key());
     }
+    return absl::OkStatus();
+  });
+  if (!check.ok()) return check;
+  pos = 0;
+  check = WalkPath(r, path, &pos, [&](const RequestOp& op) -> absl::Status {
+    if (!op.has_request_range()) return absl::OkStatus();
+    const int64_t rev = op.request_range().revision();
+    if (rev > view->Rev()) return ErrFutureRev();
+    if (rev != 0 && rev < view->CompactRev()) return ErrCompacted();
     return absl::OkStatus();
   });
   if (!check.ok()) return check;

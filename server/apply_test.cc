@@ -221,6 +221,32 @@ TEST_F(ApplierTest, TxnIsRefusedWholeWhenAnOpOnTheTakenPathWouldFail) {
   EXPECT_EQ(Range(R"(key: "a")").kvs_size(), 0);
 }
 
+// A put with ignore_value after a delete of its key in the same txn would find no value when it
+// runs: the txn must be refused before anything is written (etcd 3.4 panics here instead).
+TEST_F(ApplierTest, TxnPutIgnoreValueAfterADeleteOfItsKeyIsRefused) {
+  Put("b", "1");
+  auto r = applier_->Txn(Parse<etcdserverpb::TxnRequest>(R"(
+      success { request_delete_range { key: "a" range_end: "\000" } }
+      success { request_put { key: "b" ignore_value: true } })"));
+  EXPECT_EQ(r.status(), ErrKeyNotFound());
+  EXPECT_EQ(Range(R"(key: "b")").kvs_size(), 1);
+  // A put of the key earlier in the txn makes it exist again.
+  r = applier_->Txn(Parse<etcdserverpb::TxnRequest>(R"(
+      success { request_delete_range { key: "b" } }
+      success { request_put { key: "b" value: "2" } }
+      success { request_txn { success { request_put { key: "b" ignore_value: true lease: 7 } } } })"));
+  EXPECT_TRUE(r.ok()) << r.status();
+}
+
+// etcd checks every put of the txn before any range.
+TEST_F(ApplierTest, TxnChecksPutsBeforeRanges) {
+  Put("k", "v");
+  auto r = applier_->Txn(Parse<etcdserverpb::TxnRequest>(R"(
+      success { request_range { key: "k" revision: 99 } }
+      success { request_put { key: "missing" ignore_value: true } })"));
+  EXPECT_EQ(r.status(), ErrKeyNotFound());
+}
+
 TEST(RequestCheckTest, EtcdValidationErrors) {
   using etcdserverpb::TxnRequest;
   EXPECT_EQ(CheckRange(Parse<RangeRequest>("")), ErrEmptyKey());

@@ -15,6 +15,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// How long a linearizable read waits for its read index before the request is sent again.
+constexpr auto kReadIndexRetry = std::chrono::milliseconds(500);
+
+// Entries kept in Raft's in-memory log behind the applied index (etcd's
+// snapshotCatchUpEntries), and how often the log is trimmed.
+constexpr uint64_t kCatchUpEntries = 5000;
+constexpr uint64_t kTrimEvery = 10000;
+
 std::string MemberDir(const std::string& data_dir) { return (fs::path(data_dir) / "member").string(); }
 
 // The size of a directory tree in bytes (the backend's size on disk).
@@ -120,6 +128,13 @@ absl::Status EtcdServer::OpenNewMember(const std::string& wal_dir) {
   if (options_.member_id == 0 || options_.cluster_id == 0) {
     return absl::InvalidArgumentError("a new member needs a member ID and a cluster ID");
   }
+  if (kv_->ConsistentIndex() > 0 || kv_->Rev() > 1) {
+    // Bootstrapping a new log over applied data would skip (lose) the new entries up to the
+    // old consistent index.
+    return absl::FailedPreconditionError(
+        "data dir " + options_.data_dir + " has a backend (revision " +
+        std::to_string(kv_->Rev()) + ") but no WAL; refusing to start it as a new member");
+  }
   member_id_ = options_.member_id;
   cluster_id_ = options_.cluster_id;
   serverpb::WalMetadata metadata;
@@ -139,6 +154,9 @@ absl::Status EtcdServer::OpenNewMember(const std::string& wal_dir) {
   for (const auto& u : options_.peer_urls) self.add_peer_urls(u);
   raft::Peer peer{member_id_, self.SerializeAsString()};
   if (absl::Status s = node_->Bootstrap({peer}); !s.ok()) return s;
+  // Make the initial membership durable before anything else can happen: a member whose WAL
+  // exists but lacks it could never elect a leader after a crash.
+  while (node_->HasReady()) HandleReady();
   LOG(INFO) << "started as a new member of a new single-member cluster";
   return absl::OkStatus();
 }
@@ -161,6 +179,11 @@ absl::Status EtcdServer::OpenExistingMember(const std::string& wal_dir) {
   if (absl::Status s = raft_storage_.Append(contents->entries); !s.ok()) return s;
   term_ = contents->state.term();
   if (!contents->entries.empty()) raft_index_ = contents->entries.back().index();
+  if (contents->entries.empty() || contents->state.commit() == 0) {
+    return absl::FailedPreconditionError(
+        "WAL in " + wal_dir + " holds no committed membership: the member was never fully "
+        "created; remove the data dir to start a new member");
+  }
   LOG(INFO) << "restarting member from WAL: term=" << contents->state.term()
             << " commit=" << contents->state.commit() << " entries=" << contents->entries.size();
 
@@ -267,8 +290,17 @@ void EtcdServer::RunLoop() {
       batch.ctx = std::to_string(next_read_ctx_++);
       batch.deadline = RequestDeadline();
       batch.waiters = std::move(reads);
-      node_->ReadIndex(batch.ctx);
       read_batches_.push_back(std::move(batch));
+    }
+    // Ask (again) for the read index of every batch still without one: Raft drops a ReadIndex
+    // request silently when it knows no leader, so a batch waits for a leader and retries.
+    if (node_->Lead() != raft::kNone) {
+      for (ReadBatch& b : read_batches_) {
+        if (b.index == 0 && (b.sent_at == Clock::time_point() || now - b.sent_at > kReadIndexRetry)) {
+          b.sent_at = now;
+          node_->ReadIndex(b.ctx);
+        }
+      }
     }
 
     while (node_->HasReady()) HandleReady();
@@ -325,12 +357,35 @@ void EtcdServer::HandleReady() {
   }
   // 4. Advance.
   node_->Advance();
+  TrimRaftLog();
+}
+
+void EtcdServer::TrimRaftLog() {
+  // Only a single-member cluster can drop entries without a snapshot to offer instead: no
+  // follower will ever ask for them. (Snapshots come with multi-member clusters.)
+  const bool alone = conf_state_.voters_size() == 1 && conf_state_.voters(0) == member_id_ &&
+                     conf_state_.learners_size() == 0 && conf_state_.voters_outgoing_size() == 0;
+  if (!alone || applied_index_ < trimmed_to_ + kTrimEvery + kCatchUpEntries) return;
+  const uint64_t to = applied_index_ - kCatchUpEntries;
+  if (absl::Status s = raft_storage_.Compact(to); !s.ok()) {
+    LOG(WARNING) << "cannot trim the Raft log to " << to << ": " << s;
+    return;
+  }
+  trimmed_to_ = to;
 }
 
 void EtcdServer::ApplyEntry(const raftpb::Entry& e) {
   applied_index_ = e.index();
   if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
     ApplyConfChange(e);
+  } else if (e.type() == raftpb::ENTRY_CONF_CHANGE_V2) {
+    // Joint consensus is not proposed by this server yet; Raft itself proposes the empty
+    // ConfChangeV2 that leaves a joint configuration, which must still be applied.
+    raftpb::ConfChangeV2 cc;
+    CHECK(cc.ParseFromString(e.data())) << "undecodable conf change at index " << e.index();
+    auto conf_state = node_->ApplyConfChange(cc);
+    CHECK(conf_state.ok()) << conf_state.status();
+    conf_state_ = *conf_state;
   } else if (e.type() == raftpb::ENTRY_NORMAL && !e.data().empty()) {
     serverpb::InternalRaftRequest req;
     CHECK(req.ParseFromString(e.data())) << "undecodable entry at index " << e.index();
@@ -474,12 +529,14 @@ void EtcdServer::ProposeAndWait(serverpb::InternalRaftRequest req, api::Done<Res
   const Clock::time_point deadline = RequestDeadline();
   {
     std::lock_guard lock(mu_);
-    if (stopping_) {
-      std::move(waiter)(ApplyResult{ErrStopped(), nullptr});
-      return;
+    if (!stopping_) {
+      pending_.emplace(id, PendingWrite{std::move(waiter), deadline});
+      proposals_.push_back(Proposal{id, std::move(data), deadline});
     }
-    pending_.emplace(id, PendingWrite{std::move(waiter), deadline});
-    proposals_.push_back(Proposal{id, std::move(data), deadline});
+  }
+  if (waiter) {  // not queued: the server is stopping (called outside the lock)
+    std::move(waiter)(ApplyResult{ErrStopped(), nullptr});
+    return;
   }
   wake_.notify_one();
 }
@@ -491,11 +548,11 @@ void EtcdServer::ReadBarrier(bool serializable, ReadWaiter then) {
   }
   {
     std::lock_guard lock(mu_);
-    if (stopping_) {
-      std::move(then)(ErrStopped());
-      return;
-    }
-    reads_.push_back(std::move(then));
+    if (!stopping_) reads_.push_back(std::move(then));
+  }
+  if (then) {  // not queued: the server is stopping (called outside the lock)
+    std::move(then)(ErrStopped());
+    return;
   }
   wake_.notify_one();
 }

@@ -132,6 +132,7 @@ class EtcdServer final : public api::EtcdApi {
   struct ReadBatch {
     std::string ctx;
     uint64_t index = 0;  // 0 until the read state arrives
+    Clock::time_point sent_at;  // when ReadIndex was last asked; epoch if never
     Clock::time_point deadline;
     std::vector<ReadWaiter> waiters;
   };
@@ -149,6 +150,8 @@ class EtcdServer final : public api::EtcdApi {
   ApplyResult ApplyRequest(const serverpb::InternalRaftRequest& req);
   void ApplyConfChange(const raftpb::Entry& entry);
   void ExpireDeadlines(Clock::time_point now);
+  // Drops applied entries from Raft's in-memory log (single-member clusters only).
+  void TrimRaftLog();
   void FinishReads();
 
   // Proposes `req` through Raft; `done` gets the response of applying it, header filled.
@@ -172,6 +175,7 @@ class EtcdServer final : public api::EtcdApi {
   std::unique_ptr<raft::RawNode> node_;
   raftpb::ConfState conf_state_;
   uint64_t applied_index_ = 0;  // loop thread only
+  uint64_t trimmed_to_ = 0;     // loop thread only: Raft's log holds no entry below this
 
   std::atomic<uint64_t> leader_{0};
   std::atomic<uint64_t> term_{0};

@@ -1,7 +1,7 @@
 """Protocol Buffers and gRPC code generation with Debian's protoc and grpc_cpp_plugin.
 
 cc_proto(name, src, deps, grpc) runs the system `protoc` on one `.proto` and wraps the generated
-code in a cc_library named `name`. Imports resolve against the workspace root, so a file at
+messages in a cc_library named `name` and, with grpc = True, the service stubs in `name_grpc`. Imports resolve against the workspace root, so a file at
 `api/etcdserverpb/rpc.proto` is imported as "api/etcdserverpb/rpc.proto" and its generated header
 is included as "api/etcdserverpb/rpc.pb.h".
 """
@@ -14,7 +14,7 @@ def cc_proto(name, src, deps = [], proto_deps = [], grpc = False, visibility = N
       src: the .proto file, in this package.
       deps: cc_proto targets whose .proto files `src` imports.
       proto_deps: the .proto files of those deps (for protoc to read).
-      grpc: also generate gRPC service stubs.
+      grpc: also generate gRPC service stubs, as the library `name + "_grpc"`.
       visibility: of the cc_library.
       testonly: as for cc_library.
     """
@@ -32,11 +32,22 @@ def cc_proto(name, src, deps = [], proto_deps = [], grpc = False, visibility = N
               (pkg + "/" if pkg else "") + src,
         testonly = testonly,
     )
+    # Messages and services in separate libraries, so that code that only handles messages
+    # (the server core, the apply layer) does not depend on gRPC.
     native.cc_library(
         name = name,
-        srcs = [o for o in outs if o.endswith(".cc")],
-        hdrs = [o for o in outs if o.endswith(".h")],
-        deps = deps + ["//third_party:protobuf"] + (["//third_party:grpc"] if grpc else []),
+        srcs = [base + ".pb.cc"],
+        hdrs = [base + ".pb.h"],
+        deps = deps + ["//third_party:protobuf"],
         visibility = visibility,
         testonly = testonly,
     )
+    if grpc:
+        native.cc_library(
+            name = name + "_grpc",
+            srcs = [base + ".grpc.pb.cc"],
+            hdrs = [base + ".grpc.pb.h"],
+            deps = [":" + name, "//third_party:grpc"],
+            visibility = visibility,
+            testonly = testonly,
+        )

@@ -1,20 +1,12 @@
-// The gRPC face of the server: the etcd v3 services (etcdserverpb.KV, Cluster, Maintenance, ...)
-// as thin adapters from gRPC calls to an `EtcdApi` the server implements. This keeps gRPC out of
-// //server's core and the server out of this package (dependencies point down).
-//
-// The services use gRPC's callback API: a call costs no thread while it waits for Raft, and the
-// server answers it from whichever thread finishes the work (the apply loop for writes).
+// What the etcd v3 gRPC services (services.h) need from the server: `EtcdApi`, in terms of the
+// request and response messages only. The server implements it without depending on gRPC, and
+// this package does not depend on the server (dependencies point down).
 #ifndef ETCD_API_V3RPC_ETCD_API_H_
 #define ETCD_API_V3RPC_ETCD_API_H_
 
-#include <memory>
-#include <vector>
-
-#include <grpcpp/grpcpp.h>
-
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
-#include "api/etcdserverpb/rpc.grpc.pb.h"
+#include "api/etcdserverpb/rpc.pb.h"
 
 namespace etcd::api {
 
@@ -43,14 +35,6 @@ class EtcdApi {
   virtual void Status(const etcdserverpb::StatusRequest& r,
                       Done<etcdserverpb::StatusResponse> done) = 0;
 };
-
-// Creates the gRPC services backed by `api` (not owned; must outlive the services). Register
-// each with a grpc::ServerBuilder. RPCs the server does not implement yet answer
-// UNIMPLEMENTED. Services: etcdserverpb.KV, Watch, Lease, Cluster, Maintenance, Auth.
-std::vector<std::unique_ptr<grpc::Service>> NewEtcdServices(EtcdApi* api);
-
-// Converts an absl::Status to the grpc::Status sent to clients (same code, same message).
-grpc::Status ToGrpcStatus(const absl::Status& s);
 
 }  // namespace etcd::api
 

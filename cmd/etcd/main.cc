@@ -7,13 +7,14 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "api/v3rpc/etcd_api.h"
+#include "api/v3rpc/services.h"
 #include "server/config.h"
 #include "server/etcd_server.h"
 #include "server/member_id.h"
@@ -105,7 +106,13 @@ int Run(const server::ServerConfig& config) {
   options.pre_vote = config.pre_vote;
   options.max_request_bytes = static_cast<int64_t>(config.max_request_bytes);
   options.max_txn_ops = static_cast<int>(config.max_txn_ops);
-  if (absl::Status s = ComputeIds(config, &options); !s.ok()) {
+  // As etcd: once the member has a WAL, its IDs come from there and the --initial-cluster*
+  // settings are ignored.
+  std::error_code ec;
+  const bool initialized = !std::filesystem::is_empty(data_dir + "/member/wal", ec) && !ec;
+  if (initialized) {
+    LOG(INFO) << "the member has already been initialized; ignoring --initial-cluster";
+  } else if (absl::Status s = ComputeIds(config, &options); !s.ok()) {
     LOG(ERROR) << "cannot bootstrap: " << s.message();
     std::cerr << "etcd: " << s.message() << "\n";
     return 1;

@@ -1,4 +1,6 @@
-#include "api/v3rpc/etcd_api.h"
+#include "api/v3rpc/services.h"
+
+#include "api/etcdserverpb/rpc.grpc.pb.h"
 
 #include <utility>
 
