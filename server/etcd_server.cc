@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include <filesystem>
+#include <iterator>
 #include <system_error>
 
 #include "raft/raftpb/raft.pb.h"
@@ -61,6 +62,7 @@ absl::StatusOr<std::unique_ptr<EtcdServer>> EtcdServer::Start(Options options) {
   std::unique_ptr<EtcdServer> server(new EtcdServer(std::move(options)));
   if (absl::Status s = server->Open(); !s.ok()) return s;
   server->loop_ = std::thread([s = server.get()] { s->RunLoop(); });
+  server->read_thread_ = std::thread([s = server.get()] { s->RunReads(); });
   return server;
 }
 
@@ -200,6 +202,13 @@ void EtcdServer::Stop() {
   wake_.notify_all();
   leader_known_.notify_all();
   if (loop_.joinable()) loop_.join();
+  // Reads already cleared are still answered; then the read thread ends.
+  {
+    std::lock_guard lock(reads_mu_);
+    reads_stopping_ = true;
+  }
+  reads_ready_.notify_all();
+  if (read_thread_.joinable()) read_thread_.join();
   // Fail whatever still waits.
   std::map<uint64_t, PendingWrite> pending;
   std::vector<ReadWaiter> reads;
@@ -485,13 +494,33 @@ void EtcdServer::ExpireDeadlines(Clock::time_point now) {
 }
 
 void EtcdServer::FinishReads() {
+  std::vector<ReadWaiter> ready;
   for (auto it = read_batches_.begin(); it != read_batches_.end();) {
     if (it->index != 0 && it->index <= applied_index_) {
-      for (ReadWaiter& r : it->waiters) std::move(r)(absl::OkStatus());
+      std::move(it->waiters.begin(), it->waiters.end(), std::back_inserter(ready));
       it = read_batches_.erase(it);
     } else {
       ++it;
     }
+  }
+  if (ready.empty()) return;
+  {
+    std::lock_guard lock(reads_mu_);
+    std::move(ready.begin(), ready.end(), std::back_inserter(ready_reads_));
+  }
+  reads_ready_.notify_one();
+}
+
+void EtcdServer::RunReads() {
+  while (true) {
+    std::vector<ReadWaiter> batch;
+    {
+      std::unique_lock lock(reads_mu_);
+      reads_ready_.wait(lock, [&] { return reads_stopping_ || !ready_reads_.empty(); });
+      if (ready_reads_.empty()) return;  // stopping, and nothing left to answer
+      batch.swap(ready_reads_);
+    }
+    for (ReadWaiter& r : batch) std::move(r)(absl::OkStatus());
   }
 }
 

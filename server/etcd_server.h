@@ -152,7 +152,11 @@ class EtcdServer final : public api::EtcdApi {
   void ExpireDeadlines(Clock::time_point now);
   // Drops applied entries from Raft's in-memory log (single-member clusters only).
   void TrimRaftLog();
+  // Hands the read batches whose index is applied to the read thread.
   void FinishReads();
+  // The read thread: runs linearizable reads off the Raft loop, so a large range never delays
+  // heartbeats, group commit or apply.
+  void RunReads();
 
   // Proposes `req` through Raft; `done` gets the response of applying it, header filled.
   template <typename Response>
@@ -198,7 +202,13 @@ class EtcdServer final : public api::EtcdApi {
   std::deque<ReadBatch> read_batches_;
   uint64_t next_read_ctx_ = 1;
 
+  std::mutex reads_mu_;
+  std::condition_variable reads_ready_;
+  std::vector<ReadWaiter> ready_reads_;  // guarded by reads_mu_: cleared to run
+  bool reads_stopping_ = false;          // guarded by reads_mu_
+
   std::thread loop_;
+  std::thread read_thread_;
 };
 
 }  // namespace etcd::server
