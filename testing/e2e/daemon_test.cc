@@ -161,3 +161,42 @@ TEST(DaemonTest, CorruptWalStopsStartupInsteadOfLosingData) {
 
 }  // namespace
 }  // namespace etcd::testing
+
+namespace etcd::testing {
+namespace {
+
+// --max-txn-ops is enforced with etcd's error, on both daemons alike.
+TEST(DaemonTest, MaxTxnOpsAsTheRealEtcd) {
+  auto ours = EtcdProcess::Start(OurEtcdBinary(), "txnops-ours", {"--max-txn-ops", "2"});
+  ASSERT_TRUE(ours.ok()) << ours.status();
+  auto real = EtcdProcess::Start(kRealEtcd, "txnops-real", {"--max-txn-ops", "2"});
+  ASSERT_TRUE(real.ok()) << real.status();
+  const std::string three_puts = "\nput a 1\nput b 2\nput c 3\n\n\n";
+  const std::string two_puts = "\nput a 1\nput b 2\n\n\n";
+  for (EtcdProcess* etcd : {&*ours, &*real}) {
+    auto r = etcd->Etcdctl({"txn", "-i"}, three_puts);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->exit_code, 1);
+    EXPECT_NE(r->err.find("Error: etcdserver: too many operations in txn request"),
+              std::string::npos) << r->err;
+    r = etcd->Etcdctl({"txn", "-i"}, two_puts);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->exit_code, 0) << r->err;
+  }
+}
+
+// RPCs of later issues answer UNIMPLEMENTED rather than anything wrong.
+TEST(DaemonTest, UnimplementedRpcsSaySo) {
+  auto etcd = EtcdProcess::Start(OurEtcdBinary(), "unimplemented");
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"lease", "grant", "10"}, {"auth", "enable"}, {"defrag"}}) {
+    auto r = etcd->Etcdctl(args);
+    ASSERT_TRUE(r.ok());
+    EXPECT_NE(r->exit_code, 0) << args[0];
+    EXPECT_NE(r->err.find("Unimplemented"), std::string::npos) << args[0] << ": " << r->err;
+  }
+}
+
+}  // namespace
+}  // namespace etcd::testing
