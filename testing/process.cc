@@ -43,6 +43,26 @@ std::vector<char*> CStrings(std::vector<std::string>& v) {
   return out;
 }
 
+// Forks and execs `argv` with `env` merged into the environment and the given descriptors as
+// standard input, output and error. Returns the child's pid, or -1 if fork failed; a child that
+// cannot exec exits with 127.
+pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+            int in, int out, int err) {
+  std::vector<std::string> args = argv;
+  std::vector<std::string> envs = MergedEnv(env);
+  std::vector<char*> cargs = CStrings(args);
+  std::vector<char*> cenv = CStrings(envs);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    execve(cargs[0], cargs.data(), cenv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 int DecodeWaitStatus(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -74,18 +94,7 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
       pipe2(err_pipe, O_CLOEXEC) != 0) {
     return absl::InternalError(std::string("pipe: ") + std::strerror(errno));
   }
-  std::vector<std::string> args = argv;
-  std::vector<std::string> envs = MergedEnv(env);
-  std::vector<char*> cargs = CStrings(args);
-  std::vector<char*> cenv = CStrings(envs);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(in_pipe[0], 0);
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    execve(cargs[0], cargs.data(), cenv.data());
-    _exit(127);
-  }
+  const pid_t pid = Spawn(argv, env, in_pipe[0], out_pipe[1], err_pipe[1]);
   close(in_pipe[0]);
   close(out_pipe[1]);
   close(err_pipe[1]);
@@ -147,19 +156,9 @@ absl::StatusOr<Process> Process::Start(const std::vector<std::string>& argv,
                                        const std::string& log_path) {
   int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log < 0) return absl::InternalError("cannot open " + log_path + ": " + std::strerror(errno));
-  std::vector<std::string> args = argv;
-  std::vector<std::string> envs = MergedEnv(env);
-  std::vector<char*> cargs = CStrings(args);
-  std::vector<char*> cenv = CStrings(envs);
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    dup2(log, 1);
-    dup2(log, 2);
-    execve(cargs[0], cargs.data(), cenv.data());
-    _exit(127);
-  }
+  const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const pid_t pid = Spawn(argv, env, devnull, log, log);
+  close(devnull);
   close(log);
   if (pid < 0) return absl::InternalError(std::string("fork: ") + std::strerror(errno));
   return Process(pid, log_path);

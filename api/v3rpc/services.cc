@@ -24,6 +24,16 @@ Done<Response> Reply(grpc::ServerUnaryReactor* reactor, Response* out) {
   };
 }
 
+// Starts serving one unary call with `method` of the server; the reply comes through `done`.
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, EtcdApi* api,
+                                void (EtcdApi::*method)(const Request&, Done<Response>),
+                                const Request* req, Response* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  (api->*method)(*req, Reply(reactor, resp));
+  return reactor;
+}
+
 class KvService final : public KV::CallbackService {
  public:
   explicit KvService(EtcdApi* api) : api_(api) {}
@@ -31,37 +41,27 @@ class KvService final : public KV::CallbackService {
   grpc::ServerUnaryReactor* Range(grpc::CallbackServerContext* ctx,
                                   const etcdserverpb::RangeRequest* req,
                                   etcdserverpb::RangeResponse* resp) override {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    api_->Range(*req, Reply(reactor, resp));
-    return reactor;
+    return Serve(ctx, api_, &EtcdApi::Range, req, resp);
   }
   grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext* ctx,
                                 const etcdserverpb::PutRequest* req,
                                 etcdserverpb::PutResponse* resp) override {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    api_->Put(*req, Reply(reactor, resp));
-    return reactor;
+    return Serve(ctx, api_, &EtcdApi::Put, req, resp);
   }
   grpc::ServerUnaryReactor* DeleteRange(grpc::CallbackServerContext* ctx,
                                         const etcdserverpb::DeleteRangeRequest* req,
                                         etcdserverpb::DeleteRangeResponse* resp) override {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    api_->DeleteRange(*req, Reply(reactor, resp));
-    return reactor;
+    return Serve(ctx, api_, &EtcdApi::DeleteRange, req, resp);
   }
   grpc::ServerUnaryReactor* Txn(grpc::CallbackServerContext* ctx,
                                 const etcdserverpb::TxnRequest* req,
                                 etcdserverpb::TxnResponse* resp) override {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    api_->Txn(*req, Reply(reactor, resp));
-    return reactor;
+    return Serve(ctx, api_, &EtcdApi::Txn, req, resp);
   }
   grpc::ServerUnaryReactor* Compact(grpc::CallbackServerContext* ctx,
                                     const etcdserverpb::CompactionRequest* req,
                                     etcdserverpb::CompactionResponse* resp) override {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    api_->Compact(*req, Reply(reactor, resp));
-    return reactor;
+    return Serve(ctx, api_, &EtcdApi::Compact, req, resp);
   }
 
  private:
@@ -75,9 +75,7 @@ class ClusterService final : public Cluster::CallbackService {
   grpc::ServerUnaryReactor* MemberList(grpc::CallbackServerContext* ctx,
                                        const etcdserverpb::MemberListRequest* req,
                                        etcdserverpb::MemberListResponse* resp) override {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    api_->MemberList(*req, Reply(reactor, resp));
-    return reactor;
+    return Serve(ctx, api_, &EtcdApi::MemberList, req, resp);
   }
 
  private:
@@ -91,9 +89,7 @@ class MaintenanceService final : public Maintenance::CallbackService {
   grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx,
                                    const etcdserverpb::StatusRequest* req,
                                    etcdserverpb::StatusResponse* resp) override {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    api_->Status(*req, Reply(reactor, resp));
-    return reactor;
+    return Serve(ctx, api_, &EtcdApi::Status, req, resp);
   }
 
  private:

@@ -26,11 +26,13 @@ struct Outcome {
 std::string Mask(std::string s) {
   static const std::vector<std::pair<std::regex, std::string>> rules = {
       {std::regex(R"(127\.0\.0\.1:\d+)"), "127.0.0.1:<port>"},
-      {std::regex(R"(\b[0-9a-f]{16}\b)"), "<id>"},
-      {std::regex(R"(\b[0-9a-f]{13,15}\b)"), "<id>"},
+      {std::regex(R"(\b[0-9a-f]{10,16}\b)"), "<id>"},
       {std::regex(R"re("(cluster_id|member_id|raft_term)":\d+)re"), "\"$1\":<n>"},
       {std::regex(R"re("(ClusterID|MemberID|RaftTerm)" : \d+)re"), "\"$1\" : <n>"},
       {std::regex(R"(took = [0-9.]+[µmn]?s)"), "took = <t>"},
+      // Table widths follow the lengths of IDs and ports.
+      {std::regex(R"(-{3,})"), "---"},
+      {std::regex(R"( {2,})"), " "},
       // endpoint status: size, then leader/learner flags, then term, index, applied index.
       {std::regex(R"(, [0-9.]+ [kMG]?B, (true|false), (true|false), \d+, \d+, \d+,)"),
        ", <size>, $1, $2, <term>, <index>, <applied>,"},
