@@ -144,7 +144,9 @@ int Run(const server::ServerConfig& config) {
                                  static_cast<uint32_t>(std::numeric_limits<int>::max()))));
   std::vector<std::pair<std::string, std::unique_ptr<int>>> ports;
   for (const server::Url& u : config.listen_client_urls) {
-    const std::string host = u.host.empty() ? "0.0.0.0" : u.host;
+    // "localhost" is the loopback address by definition (RFC 6761); binding it directly does
+    // not depend on the machine having an /etc/hosts entry for it.
+    const std::string host = u.host.empty() ? "0.0.0.0" : (u.host == "localhost" ? "127.0.0.1" : u.host);
     const std::string address =
         (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(u.port);
     ports.emplace_back(address, std::make_unique<int>(0));
@@ -154,9 +156,10 @@ int Run(const server::ServerConfig& config) {
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
   for (const auto& [address, port] : ports) {
     if (grpc_server == nullptr || *port == 0) {
-      LOG(ERROR) << "listen tcp " << address << ": bind: address already in use or unavailable";
+      LOG(ERROR) << "listen tcp " << address
+                 << ": cannot bind (address already in use, or not an address of this host)";
       std::cerr << "etcd: listen tcp " << address
-                << ": bind: address already in use or unavailable\n";
+                << ": cannot bind (address already in use, or not an address of this host)\n";
       if (grpc_server) grpc_server->Shutdown();
       etcd->Stop();
       return 1;
