@@ -46,6 +46,32 @@ absl::StatusOr<RangeResult> ReadTxn::Range(std::string_view key, std::string_vie
 int64_t ReadTxn::Rev() const { return store_->current_rev_; }
 int64_t ReadTxn::CompactRev() const { return store_->compact_rev_; }
 
+absl::Status ReadTxn::Changes(int64_t from_rev,
+                              const std::function<bool(mvccpb::Event&)>& fn) const {
+  if (from_rev <= store_->compact_rev_) return CompactedError();
+  absl::Status bad;
+  absl::Status scan = store_->backend_->Scan(
+      Bucket::kKey, EncodeRevision(Revision{from_rev, 0}),
+      EncodeRevision(Revision{store_->current_rev_ + 1, 0}),
+      [&](std::string_view k, std::string_view v) {
+        auto rev = DecodeRevision(k);
+        mvccpb::Event ev;
+        if (!rev || !ev.mutable_kv()->ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          bad = absl::DataLossError("mvcc: undecodable key record in backend " +
+                                    store_->backend_->dir());
+          return false;
+        }
+        if (rev->tombstone) {
+          ev.set_type(mvccpb::Event::DELETE);
+          ev.mutable_kv()->set_mod_revision(rev->rev.main);
+        } else {
+          ev.set_type(mvccpb::Event::PUT);
+        }
+        return fn(ev);
+      });
+  return scan.ok() ? bad : scan;
+}
+
 // ---- WriteTxn ----
 
 WriteTxn::WriteTxn(KvStore* store)
@@ -110,7 +136,9 @@ absl::Status WriteTxn::End() {
   ended_ = true;
   if (!changes_.empty()) store_->current_rev_ = begin_rev_ + 1;
   store_->AddMeta(batch_);
-  return store_->backend_->Write(batch_);
+  absl::Status s = store_->backend_->Write(batch_);
+  if (s.ok() && !changes_.empty() && store_->observer_) store_->observer_(begin_rev_ + 1, changes_);
+  return s;
 }
 
 // ---- KvStore ----

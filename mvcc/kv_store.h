@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -73,6 +74,12 @@ class ReadTxn final : public TxnView {
                                     const RangeOptions& opts) const override;
   int64_t Rev() const override;
   int64_t CompactRev() const override;
+
+  // Calls fn(event) for every change with revision in [from_rev, Rev()], in revision order: a
+  // PUT event with the stored KeyValue, or a DELETE event whose kv has the key and
+  // mod_revision. Stops early when fn returns false. Errors: CompactedError() if
+  // from_rev <= CompactRev() (the changes are gone); the backend's.
+  absl::Status Changes(int64_t from_rev, const std::function<bool(mvccpb::Event&)>& fn) const;
 
  private:
   friend class KvStore;
@@ -140,6 +147,13 @@ class KvStore {
   // compacted by then).
   absl::Status Compact(int64_t rev);
 
+  // Called with the changes of each write transaction that changed something, at End(), after
+  // they are in the backend and before any other transaction can start (the store's lock is
+  // still held: the observer must not call back into the store). Used by the watchable store.
+  // Set once, before the store is shared between threads.
+  using WriteObserver = std::function<void(int64_t rev, const std::vector<mvccpb::Event>& changes)>;
+  void SetWriteObserver(WriteObserver observer) { observer_ = std::move(observer); }
+
   // The index of the last Raft entry applied to this store; persisted with every write so that
   // a restart replays exactly the entries after it. The caller sets it before applying an entry.
   void SetConsistentIndex(uint64_t index);
@@ -170,6 +184,7 @@ class KvStore {
   int64_t current_rev_ = 1;       // guarded by mu_; Invariant: compact_rev_ <= current_rev_
   int64_t compact_rev_ = -1;      // guarded by mu_
   std::atomic<uint64_t> consistent_index_{0};
+  WriteObserver observer_;
 };
 
 }  // namespace etcd::mvcc
