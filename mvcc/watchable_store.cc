@@ -109,7 +109,6 @@ absl::StatusOr<int64_t> WatchStream::Watch(int64_t id, const WatchSpec& spec) {
     store_->all_[raw] = std::move(w);
   }
   store_->sync_wake_.notify_one();
-  state_->on_ready();
   return id;
 }
 

@@ -72,7 +72,8 @@ class WatchStream {
   WatchStream& operator=(const WatchStream&) = delete;
 
   // Creates a watcher with `id` (0 or less: the lowest unused id >= 0, as etcd) and queues its
-  // `created` response; returns the id. Errors: kAlreadyExists "mvcc: duplicate watch ID
+  // `created` response; returns the id. Unlike the other calls it does not call `on_ready`
+  // itself (the caller may hold a lock its callback takes): the caller reads Next() after. Errors: kAlreadyExists "mvcc: duplicate watch ID
   // provided on the WatchStream"; kInvalidArgument "mvcc: watcher range is empty" when end
   // sorts before key. (The caller reports errors as a created+canceled response.)
   absl::StatusOr<int64_t> Watch(int64_t id, const WatchSpec& spec);

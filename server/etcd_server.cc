@@ -10,6 +10,7 @@
 #include "server/errors.h"
 #include "server/raft_glog.h"
 #include "server/request_check.h"
+#include "server/watch_session.h"
 
 namespace etcd::server {
 namespace {
@@ -88,6 +89,7 @@ absl::Status EtcdServer::Open() {
   auto kv = mvcc::KvStore::Open(backend_.get());
   if (!kv.ok()) return kv.status();
   kv_ = std::move(*kv);
+  watchable_ = std::make_unique<mvcc::WatchableStore>(kv_.get());
   // Leases are issue "Watch and Lease": until then no lease exists.
   applier_ = std::make_unique<Applier>(kv_.get(), [](int64_t) { return false; });
 
@@ -687,6 +689,12 @@ void EtcdServer::Status(const etcdserverpb::StatusRequest&,
   resp.set_raftappliedindex(applied_);
   resp.set_islearner(false);
   std::move(done)(std::move(resp));
+}
+
+std::unique_ptr<api::WatchSession> EtcdServer::NewWatchSession(std::function<void()> on_ready) {
+  return std::make_unique<WatchSession>(
+      kv_.get(), watchable_.get(), [this](etcdserverpb::ResponseHeader* h) { FillHeader(h); },
+      std::move(on_ready));
 }
 
 }  // namespace etcd::server

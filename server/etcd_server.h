@@ -34,6 +34,7 @@
 #include "api/v3rpc/etcd_api.h"
 #include "mvcc/backend.h"
 #include "mvcc/kv_store.h"
+#include "mvcc/watchable_store.h"
 #include "raft/raw_node.h"
 #include "raft/storage.h"
 #include "server/apply.h"
@@ -108,6 +109,7 @@ class EtcdServer final : public api::EtcdApi {
                   api::Done<etcdserverpb::MemberListResponse> done) override;
   void Status(const etcdserverpb::StatusRequest& r,
               api::Done<etcdserverpb::StatusResponse> done) override;
+  std::unique_ptr<api::WatchSession> NewWatchSession(std::function<void()> on_ready) override;
 
  private:
   // The result of applying one entry, handed to the member that proposed it.
@@ -172,6 +174,7 @@ class EtcdServer final : public api::EtcdApi {
 
   std::unique_ptr<mvcc::Backend> backend_;
   std::unique_ptr<mvcc::KvStore> kv_;
+  std::unique_ptr<mvcc::WatchableStore> watchable_;
   std::unique_ptr<Applier> applier_;
   std::unique_ptr<wal::Wal> wal_;
   raft::MemoryStorage raft_storage_;

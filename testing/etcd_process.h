@@ -44,6 +44,11 @@ class EtcdProcess {
   absl::StatusOr<CommandResult> Etcdctl(const std::vector<std::string>& args,
                                         const std::string& input = "") const;
 
+  // Starts the real etcdctl (API v3) with `args` in the background (a watch, say), its output
+  // going to `log_path`.
+  absl::StatusOr<Process> StartEtcdctl(const std::vector<std::string>& args,
+                                       const std::string& log_path) const;
+
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
   int client_port() const { return client_port_; }
   const std::string& data_dir() const { return data_dir_; }

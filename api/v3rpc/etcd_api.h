@@ -4,6 +4,10 @@
 #ifndef ETCD_API_V3RPC_ETCD_API_H_
 #define ETCD_API_V3RPC_ETCD_API_H_
 
+#include <functional>
+#include <memory>
+#include <optional>
+
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "api/etcdserverpb/rpc.pb.h"
@@ -14,6 +18,18 @@ namespace etcd::api {
 // or an error whose code and message go to the client as they are (see server/errors.h).
 template <typename Response>
 using Done = absl::AnyInvocable<void(absl::StatusOr<Response>) &&>;
+
+// One Watch stream as the server sees it. Thread-safe: Request and Next may run concurrently.
+class WatchSession {
+ public:
+  virtual ~WatchSession() = default;
+  // Handles one request of the stream: create, cancel or progress. Answers (created, canceled,
+  // events, progress) come out of Next(), in the order the client must see them.
+  virtual void Request(const etcdserverpb::WatchRequest& r) = 0;
+  // The next response to send, complete (header filled, prev_kv looked up); nullopt if none
+  // is ready. Never blocks on Raft.
+  virtual std::optional<etcdserverpb::WatchResponse> Next() = 0;
+};
 
 // What the etcd v3 services need from the server. Implementations are thread-safe: methods are
 // called concurrently from gRPC threads and must not block on Raft (they answer through `done`).
@@ -34,6 +50,10 @@ class EtcdApi {
                           Done<etcdserverpb::MemberListResponse> done) = 0;
   virtual void Status(const etcdserverpb::StatusRequest& r,
                       Done<etcdserverpb::StatusResponse> done) = 0;
+
+  // A new watch session for one Watch stream. `on_ready` is called, from any thread and
+  // without locks of the server held, whenever Next() may have something new.
+  virtual std::unique_ptr<WatchSession> NewWatchSession(std::function<void()> on_ready) = 0;
 };
 
 }  // namespace etcd::api

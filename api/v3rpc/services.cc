@@ -2,6 +2,9 @@
 
 #include "api/etcdserverpb/rpc.grpc.pb.h"
 
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <utility>
 
 namespace etcd::api {
@@ -68,6 +71,108 @@ class KvService final : public KV::CallbackService {
   EtcdApi* const api_;
 };
 
+// One Watch stream: reads requests into the session and writes what the session has ready,
+// one write at a time (gRPC allows one outstanding write per stream). Kept alive by shared
+// pointers until gRPC is done with it and no callback of the session still runs.
+class WatchReactor final : public grpc::ServerBidiReactor<etcdserverpb::WatchRequest,
+                                                         etcdserverpb::WatchResponse>,
+                           public std::enable_shared_from_this<WatchReactor> {
+ public:
+  void Begin(EtcdApi* api) {
+    self_ = shared_from_this();
+    std::weak_ptr<WatchReactor> weak = self_;
+    session_ = api->NewWatchSession([weak] {
+      if (auto r = weak.lock()) r->MaybeWrite();
+    });
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client closed its side (or the call ended): end the stream, as etcd
+      RequestFinish(grpc::Status::OK);
+      return;
+    }
+    session_->Request(request_);
+    StartRead(&request_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      std::lock_guard lock(mu_);
+      writing_ = false;
+      if (!ok) finish_requested_ = true;
+    }
+    MaybeWrite();
+  }
+
+  void OnCancel() override { RequestFinish(grpc::Status::CANCELLED); }
+
+  void OnDone() override {
+    std::unique_ptr<WatchSession> session;
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+      session = std::move(session_);
+    }
+    session.reset();  // cancels the watchers
+    self_.reset();    // may destroy this
+  }
+
+  void MaybeWrite() {
+    std::unique_lock lock(mu_);
+    if (writing_ || finished_ || done_) return;
+    if (finish_requested_) {
+      finished_ = true;
+      lock.unlock();
+      Finish(finish_status_);
+      return;
+    }
+    std::optional<etcdserverpb::WatchResponse> next = session_->Next();
+    if (!next) return;
+    response_ = std::move(*next);
+    writing_ = true;
+    lock.unlock();
+    StartWrite(&response_);
+  }
+
+ private:
+  void RequestFinish(grpc::Status status) {
+    {
+      std::lock_guard lock(mu_);
+      if (finish_requested_) return;
+      finish_requested_ = true;
+      finish_status_ = std::move(status);
+    }
+    MaybeWrite();
+  }
+
+  std::shared_ptr<WatchReactor> self_;  // dropped in OnDone
+  etcdserverpb::WatchRequest request_;  // only the gRPC reading side touches it
+  std::mutex mu_;
+  std::unique_ptr<WatchSession> session_;  // reset in OnDone (under mu_)
+  etcdserverpb::WatchResponse response_;   // the write in flight
+  bool writing_ = false;                   // guarded by mu_
+  bool finish_requested_ = false;          // guarded by mu_
+  bool finished_ = false;                  // guarded by mu_: Finish called
+  bool done_ = false;                      // guarded by mu_: OnDone ran
+  grpc::Status finish_status_;             // guarded by mu_
+};
+
+class WatchService final : public etcdserverpb::Watch::CallbackService {
+ public:
+  explicit WatchService(EtcdApi* api) : api_(api) {}
+
+  grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>* Watch(
+      grpc::CallbackServerContext*) override {
+    auto reactor = std::make_shared<WatchReactor>();
+    reactor->Begin(api_);
+    return reactor.get();
+  }
+
+ private:
+  EtcdApi* const api_;
+};
+
 class ClusterService final : public Cluster::CallbackService {
  public:
   explicit ClusterService(EtcdApi* api) : api_(api) {}
@@ -109,8 +214,8 @@ std::vector<std::unique_ptr<grpc::Service>> NewEtcdServices(EtcdApi* api) {
   services.push_back(std::make_unique<KvService>(api));
   services.push_back(std::make_unique<ClusterService>(api));
   services.push_back(std::make_unique<MaintenanceService>(api));
+  services.push_back(std::make_unique<WatchService>(api));
   // Not implemented yet: every method of these answers UNIMPLEMENTED.
-  services.push_back(std::make_unique<etcdserverpb::Watch::CallbackService>());
   services.push_back(std::make_unique<etcdserverpb::Lease::CallbackService>());
   services.push_back(std::make_unique<etcdserverpb::Auth::CallbackService>());
   return services;
