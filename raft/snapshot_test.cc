@@ -86,6 +86,36 @@ TEST(SnapshotTest, FollowerRestoresFromMsgSnap) {
   EXPECT_EQ(net.node(2).Lead(), 1u);
 }
 
+// Regression (found by //testing/raft_sim, seed 1558): a follower that restored a snapshot
+// from the leader and campaigns before the application handled that Ready must not abort.
+// The entries between its applied index and the snapshot are gone from its log; the
+// snapshot's ConfState is already in force, so there is no pending configuration change to
+// wait for. (etcd 3.4 panics here: "unexpected error getting unapplied entries",
+// etcd-io/etcd#9079.)
+TEST(SnapshotTest, CampaignAfterRestoringSnapshotBeforeApplyingIt) {
+  Network net;
+  net.Bootstrap(3);
+  net.Stabilize();
+  raftpb::Message m;
+  m.set_type(raftpb::MSG_SNAP);
+  m.set_from(1);
+  m.set_to(2);
+  m.set_term(5);
+  raftpb::SnapshotMetadata* md = m.mutable_snapshot()->mutable_metadata();
+  md->set_index(11);
+  md->set_term(5);
+  for (uint64_t v : {1, 2, 3}) md->mutable_conf_state()->add_voters(v);
+  m.mutable_snapshot()->set_data(rafttest::EncodeState({"s"}));
+  ASSERT_TRUE(net.node(2).Step(m).ok());
+  // Applied is still 3 (the bootstrap), committed 11, first index 12: campaign now.
+  ASSERT_TRUE(net.node(2).Campaign().ok());
+  EXPECT_EQ(net.node(2).Role(), StateType::kCandidate);
+  EXPECT_EQ(net.node(2).Term(), 6u);
+  Ready rd = net.node(2).GetReady();
+  EXPECT_EQ(rd.snapshot.metadata().index(), 11u);
+  net.node(2).Advance();
+}
+
 // A snapshot older than the follower's commit index is ignored (answered with the commit).
 TEST(SnapshotTest, StaleSnapshotIsIgnored) {
   Network net;

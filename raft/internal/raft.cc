@@ -509,9 +509,14 @@ absl::Status Raft::Step(raftpb::Message m) {
       }
       // A node must not lead while it has committed configuration changes it has not
       // applied: it would not know the configuration it leads.
-      if (log_.committed() > log_.applied()) {
+      // Entries below the first index were replaced by a snapshot that is restored but not
+      // yet applied (handed out in a Ready, no Advance yet): its ConfState is already in
+      // force, so only the entries after it can hold a pending change. etcd 3.4 scans from
+      // applied + 1 and panics here (etcd-io/etcd#9079); found by //testing/raft_sim.
+      const uint64_t unapplied_from = std::max(log_.applied() + 1, log_.FirstIndex());
+      if (log_.committed() >= unapplied_from) {
         absl::StatusOr<std::vector<raftpb::Entry>> ents =
-            log_.Slice(log_.applied() + 1, log_.committed() + 1, kNoLimit);
+            log_.Slice(unapplied_from, log_.committed() + 1, kNoLimit);
         if (!ents.ok()) {
           logger_->Fatalf("unexpected error getting unapplied entries (%s)",
                           ents.status().ToString());
