@@ -95,6 +95,7 @@ absl::StatusOr<std::unique_ptr<Lessor>> Lessor::Open(mvcc::Backend* backend,
                                                      const LessorOptions& options) {
   CHECK_GT(options.expired_retry_interval.count(), 0) << "lease: expired_retry_interval <= 0";
   CHECK_GE(options.min_ttl_seconds, 0);
+  CHECK_GT(options.revoke_rate, 0) << "lease: revoke_rate <= 0";
   std::unique_ptr<Lessor> lessor(new Lessor(backend, options));
   absl::Status s = lessor->Recover(backend, TimePoint{});
   if (!s.ok()) return s;
@@ -330,7 +331,7 @@ void Lessor::Promote(TimePoint now, nanoseconds extend) {
     RefreshLocked(id, lease, now, extend);
     ScheduleCheckpointLocked(id, lease, now);
   }
-  if (leases_.size() >= static_cast<size_t>(options_.revoke_rate)) {
+  if (!leases_.empty() && leases_.size() >= static_cast<size_t>(options_.revoke_rate)) {
     SpreadExpiriesLocked(now, extend);
   }
   LOG_IF(INFO, !leases_.empty()) << "lease: promoted to primary; " << leases_.size()
@@ -350,7 +351,7 @@ void Lessor::SpreadExpiriesLocked(TimePoint now, nanoseconds extend) {
   nanoseconds base_window = order.front().first - now;
   nanoseconds next_window = base_window + kSecond;
   int64_t expires = 0;
-  const int64_t target = (3 * static_cast<int64_t>(options_.revoke_rate)) / 4;
+  const int64_t target = std::max<int64_t>(1, (3 * static_cast<int64_t>(options_.revoke_rate)) / 4);
   for (const auto& [expiry, id] : order) {
     nanoseconds remaining = expiry - now;
     if (remaining > next_window) {

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -84,7 +85,7 @@ struct LessorOptions {
   std::chrono::nanoseconds expired_retry_interval = std::chrono::seconds(3);
   // etcd's leaseRevokeRate, revokes per second. Promote spreads the expiries of piled-up leases
   // so that no second holds more than 3/4 of this many (the server passes rate/2 as the limit
-  // of ExpiredLeases every 500 ms).
+  // of ExpiredLeases every 500 ms). > 0.
   int revoke_rate = 1000;
 };
 

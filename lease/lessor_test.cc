@@ -287,6 +287,16 @@ TEST(LessorTest, PromoteSpreadsPiledUpExpiries) {
   for (int64_t id = 1; id <= 999; ++id) ASSERT_TRUE(small->Grant(id, 10, kT0).ok());
   small->Promote(kT0, seconds(0));
   for (const LeaseInfo& l : small->Leases(kT0)) EXPECT_EQ(l.expiry, At(seconds(10)));
+
+  // A tiny rate (1/s): each lease past the first goes to its own second.
+  auto tiny = NewLessor({.min_ttl_seconds = 1, .revoke_rate = 1});
+  for (int64_t id = 1; id <= 3; ++id) ASSERT_TRUE(tiny->Grant(id, 10, kT0).ok());
+  tiny->Promote(kT0, seconds(0));
+  auto spread = tiny->Leases(kT0);
+  ASSERT_EQ(spread.size(), 3u);
+  EXPECT_EQ(spread[0].expiry, At(seconds(10)));
+  EXPECT_EQ(spread[1].expiry, At(seconds(12)));
+  EXPECT_EQ(spread[2].expiry, At(seconds(13)));
 }
 
 // The server's threads: gRPC handlers renew and look up while the apply loop grants, attaches
