@@ -106,6 +106,9 @@ class WriteTxn final : public TxnView {
 
   // The revision the store has after this transaction (current + 1 if it changed anything).
   int64_t Rev() const override;
+  // The batch End() commits: other layers (the lessor) add their writes to it so that they are
+  // durable atomically with this transaction's changes.
+  WriteBatch& batch() { return batch_; }
   // The changes so far, in order: a PUT event per put, a DELETE event (key and mod_revision
   // only) per deleted key.
   const std::vector<mvccpb::Event>& changes() const { return changes_; }
@@ -158,6 +161,8 @@ class KvStore {
   // a restart replays exactly the entries after it. The caller sets it before applying an entry.
   void SetConsistentIndex(uint64_t index);
   uint64_t ConsistentIndex() const;
+  // Adds the consistent index to `batch`, for writes of other layers made outside a WriteTxn.
+  void AddConsistentIndex(WriteBatch& batch) const { AddMeta(batch); }
 
   int64_t Rev() const;
   int64_t CompactRev() const;

@@ -145,15 +145,26 @@ void SortKvs(std::vector<mvccpb::KeyValue>& kvs, bool descend, Less less) {
   }
 }
 
-void EndOrDie(mvcc::WriteTxn& txn) {
-  absl::Status s = txn.End();
-  CHECK(s.ok()) << "failed to write the backend: " << s;
-}
-
 }  // namespace
 
-Applier::Applier(mvcc::KvStore* kv, LeaseExists lease_exists)
-    : kv_(kv), lease_exists_(std::move(lease_exists)) {}
+Applier::Applier(mvcc::KvStore* kv, LeaseExists lease_exists, ChangesHook on_changes)
+    : kv_(kv), lease_exists_(std::move(lease_exists)), on_changes_(std::move(on_changes)) {}
+
+void Applier::EndOrDie(mvcc::WriteTxn& txn) {
+  absl::Status s = txn.End();
+  CHECK(s.ok()) << "failed to write the backend: " << s;
+  if (on_changes_ && !txn.changes().empty()) on_changes_(txn.changes());
+}
+
+int64_t Applier::DeleteKeys(const std::vector<std::string>& keys,
+                            const std::function<void(mvcc::WriteBatch&)>& extra) {
+  auto txn = kv_->Write();
+  for (const std::string& k : keys) txn->DeleteRange(k, "");
+  extra(txn->batch());
+  const int64_t rev = txn->Rev();
+  EndOrDie(*txn);
+  return rev;
+}
 
 bool Applier::IsReadOnly(const TxnRequest& r) { return !HasWrites(r); }
 

@@ -23,9 +23,17 @@ class Applier {
  public:
   // Tells whether a lease with this ID exists (puts with an unknown lease fail).
   using LeaseExists = std::function<bool(int64_t lease_id)>;
+  // Called after each write transaction is committed, with its changes in order (the server
+  // attaches and detaches keys and leases from them).
+  using ChangesHook = std::function<void(const std::vector<mvccpb::Event>& changes)>;
 
   // `kv` is not owned and must outlive the applier.
-  Applier(mvcc::KvStore* kv, LeaseExists lease_exists);
+  Applier(mvcc::KvStore* kv, LeaseExists lease_exists, ChangesHook on_changes = nullptr);
+
+  // Deletes `keys` in one write transaction (a lease revocation), with `extra` adding other
+  // writes to commit atomically with it; returns the revision after.
+  int64_t DeleteKeys(const std::vector<std::string>& keys,
+                     const std::function<void(mvcc::WriteBatch&)>& extra);
 
   // Errors: ErrFutureRev(), ErrCompacted() for a revision out of the store's range.
   absl::StatusOr<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& r) const;
@@ -52,7 +60,11 @@ class Applier {
                                                   const etcdserverpb::DeleteRangeRequest& r);
 
   mvcc::KvStore* const kv_;
+  // Commits `txn`, then reports its changes. A backend failure stops the process.
+  void EndOrDie(mvcc::WriteTxn& txn);
+
   LeaseExists lease_exists_;
+  ChangesHook on_changes_;
 };
 
 }  // namespace etcd::server

@@ -24,6 +24,8 @@ absl::Status ErrNoSpace() {
   return absl::ResourceExhaustedError("etcdserver: mvcc: database space exceeded");
 }
 absl::Status ErrLeaseNotFound() { return absl::NotFoundError("etcdserver: requested lease not found"); }
+absl::Status ErrLeaseExist() { return absl::FailedPreconditionError("etcdserver: lease already exists"); }
+absl::Status ErrLeaseTTLTooLarge() { return absl::OutOfRangeError("etcdserver: too large lease TTL"); }
 absl::Status ErrRequestTooLarge() { return absl::InvalidArgumentError("etcdserver: request is too large"); }
 absl::Status ErrTooManyRequests() { return absl::ResourceExhaustedError("etcdserver: too many requests"); }
 absl::Status ErrNoLeader() { return absl::UnavailableError("etcdserver: no leader"); }

@@ -19,6 +19,8 @@ absl::Status ErrCompacted();           // OutOfRange "etcdserver: mvcc: required
 absl::Status ErrFutureRev();           // OutOfRange "etcdserver: mvcc: required revision is a future revision"
 absl::Status ErrNoSpace();             // ResourceExhausted "etcdserver: mvcc: database space exceeded"
 absl::Status ErrLeaseNotFound();       // NotFound "etcdserver: requested lease not found"
+absl::Status ErrLeaseExist();          // FailedPrecondition "etcdserver: lease already exists"
+absl::Status ErrLeaseTTLTooLarge();    // OutOfRange "etcdserver: too large lease TTL"
 absl::Status ErrRequestTooLarge();     // InvalidArgument "etcdserver: request is too large"
 absl::Status ErrTooManyRequests();     // ResourceExhausted "etcdserver: too many requests"
 absl::Status ErrNoLeader();            // Unavailable "etcdserver: no leader"

@@ -91,7 +91,27 @@ absl::Status EtcdServer::Open() {
   kv_ = std::move(*kv);
   watchable_ = std::make_unique<mvcc::WatchableStore>(kv_.get());
   // Leases are issue "Watch and Lease": until then no lease exists.
-  applier_ = std::make_unique<Applier>(kv_.get(), [](int64_t) { return false; });
+  lease::LessorOptions lessor_options;
+  lessor_options.min_ttl_seconds = lease::MinLeaseTTLSeconds(
+      options_.election_timeout_ms / options_.heartbeat_interval_ms,
+      std::chrono::milliseconds(options_.heartbeat_interval_ms));
+  auto lessor = lease::Lessor::Open(backend_.get(), lessor_options);
+  if (!lessor.ok()) return lessor.status();
+  lessor_ = std::move(*lessor);
+  // Attachments are not stored with the leases: every key names its lease.
+  {
+    auto all = kv_->Read()->Range(std::string(1, '\0'), std::string(1, '\0'), {});
+    if (!all.ok()) return all.status();
+    for (const mvccpb::KeyValue& kv : all->kvs) {
+      if (kv.lease() != 0 && !lessor_->Attach(kv.lease(), kv.key()).ok()) {
+        LOG(WARNING) << "key " << kv.key() << " names lease " << std::hex << kv.lease()
+                     << " which does not exist";
+      }
+    }
+  }
+  applier_ = std::make_unique<Applier>(
+      kv_.get(), [this](int64_t id) { return lessor_->Contains(id); },
+      [this](const std::vector<mvccpb::Event>& changes) { TrackLeases(changes); });
 
   const bool has_wal = fs::is_directory(wal_dir, ec) && !fs::is_empty(wal_dir, ec);
   absl::Status s = has_wal ? OpenExistingMember(wal_dir) : OpenNewMember(wal_dir);
@@ -266,6 +286,7 @@ void EtcdServer::RunLoop() {
     const auto now = Clock::now();
     if (now >= next_tick) {
       node_->Tick();
+      RevokeExpiredLeases();
       next_tick += tick_interval;
       if (next_tick <= now) next_tick = now + tick_interval;
       ExpireDeadlines(now);
@@ -331,6 +352,13 @@ void EtcdServer::RunLoop() {
 void EtcdServer::HandleReady() {
   raft::Ready rd = node_->GetReady();
   if (rd.soft_state) {
+    // Only the leader expires leases; a new leader gives every lease its full TTL again.
+    if (rd.soft_state->role == raft::StateType::kLeader && !lessor_->IsPrimary()) {
+      lessor_->Promote(lease::Clock::now(),
+                       std::chrono::milliseconds(options_.election_timeout_ms));
+    } else if (rd.soft_state->role != raft::StateType::kLeader && lessor_->IsPrimary()) {
+      lessor_->Demote();
+    }
     const uint64_t old_leader = leader_.exchange(rd.soft_state->lead);
     if (rd.soft_state->lead != raft::kNone) {
       std::lock_guard lock(mu_);
@@ -441,6 +469,10 @@ EtcdServer::ApplyResult EtcdServer::ApplyRequest(const serverpb::InternalRaftReq
       return wrap(applier_->Compaction(req.compaction()));
     case serverpb::InternalRaftRequest::kRange:
       return wrap(applier_->Range(req.range()));
+    case serverpb::InternalRaftRequest::kLeaseGrant:
+      return ApplyLeaseGrant(req.lease_grant());
+    case serverpb::InternalRaftRequest::kLeaseRevoke:
+      return ApplyLeaseRevoke(req.lease_revoke());
     default:
       LOG(WARNING) << "ignoring entry with unknown request " << req.request_case();
       return ApplyResult{absl::InvalidArgumentError("unknown request"), nullptr};
@@ -688,6 +720,134 @@ void EtcdServer::Status(const etcdserverpb::StatusRequest&,
   resp.set_raftterm(term_);
   resp.set_raftappliedindex(applied_);
   resp.set_islearner(false);
+  std::move(done)(std::move(resp));
+}
+
+// ---- Leases ----
+
+EtcdServer::ApplyResult EtcdServer::ApplyLeaseGrant(const etcdserverpb::LeaseGrantRequest& r) {
+  mvcc::WriteBatch batch;
+  auto granted = lessor_->Grant(r.id(), r.ttl(), lease::Clock::now(), &batch);
+  if (!granted.ok()) {
+    return ApplyResult{lease::IsLeaseExists(granted.status()) ? ErrLeaseExist()
+                       : lease::IsLeaseTTLTooLarge(granted.status()) ? ErrLeaseTTLTooLarge()
+                                                                      : granted.status(),
+                       nullptr};
+  }
+  kv_->AddConsistentIndex(batch);
+  absl::Status s = backend_->Write(batch);
+  CHECK(s.ok()) << "failed to write the backend: " << s;
+  auto resp = std::make_unique<etcdserverpb::LeaseGrantResponse>();
+  resp->set_id(r.id());
+  resp->set_ttl(granted->ttl);
+  resp->mutable_header()->set_revision(kv_->Rev());
+  return ApplyResult{absl::OkStatus(), std::move(resp)};
+}
+
+EtcdServer::ApplyResult EtcdServer::ApplyLeaseRevoke(const etcdserverpb::LeaseRevokeRequest& r) {
+  auto info = lessor_->Lookup(r.id(), lease::Clock::now());
+  if (!info) return ApplyResult{ErrLeaseNotFound(), nullptr};
+  // The attached keys go in one revision, atomically with the lease itself.
+  auto resp = std::make_unique<etcdserverpb::LeaseRevokeResponse>();
+  resp->mutable_header()->set_revision(applier_->DeleteKeys(info->keys, [&](mvcc::WriteBatch& b) {
+    CHECK(lessor_->Revoke(r.id(), &b).ok());
+  }));
+  return ApplyResult{absl::OkStatus(), std::move(resp)};
+}
+
+void EtcdServer::TrackLeases(const std::vector<mvccpb::Event>& changes) {
+  for (const mvccpb::Event& ev : changes) {
+    const std::string& key = ev.kv().key();
+    const int64_t old_lease = lessor_->GetLease(key);
+    const int64_t new_lease = ev.type() == mvccpb::Event::PUT ? ev.kv().lease() : lease::kNoLease;
+    if (old_lease == new_lease) continue;
+    // A lease revoked in the same transaction is gone already: nothing to detach.
+    if (old_lease != lease::kNoLease) (void)lessor_->Detach(old_lease, key);
+    if (new_lease != lease::kNoLease) (void)lessor_->Attach(new_lease, key);
+  }
+}
+
+void EtcdServer::RevokeExpiredLeases() {
+  if (!lessor_->IsPrimary()) return;
+  // etcd revokes at most leaseRevokeRate (1000) leases a second; we look every tick.
+  const size_t limit = std::max<size_t>(1, 1000 * options_.heartbeat_interval_ms / 1000);
+  for (int64_t id : lessor_->ExpiredLeases(lease::Clock::now(), limit)) {
+    serverpb::InternalRaftRequest req;
+    req.mutable_header()->set_id(next_request_id_.fetch_add(1));
+    req.mutable_lease_revoke()->set_id(id);
+    LOG(INFO) << "lease " << std::hex << id << " expired; proposing its revocation";
+    if (absl::Status s = node_->Propose(req.SerializeAsString()); !s.ok()) {
+      LOG(WARNING) << "cannot propose the revocation of lease " << std::hex << id << ": " << s;
+    }
+  }
+}
+
+void EtcdServer::LeaseGrant(const etcdserverpb::LeaseGrantRequest& r,
+                            api::Done<etcdserverpb::LeaseGrantResponse> done) {
+  if (r.ttl() > lease::kMaxLeaseTTL) {
+    std::move(done)(ErrLeaseTTLTooLarge());
+    return;
+  }
+  serverpb::InternalRaftRequest req;
+  *req.mutable_lease_grant() = r;
+  // No ID given: choose a positive one, unique like request IDs.
+  while (req.lease_grant().id() == 0) {
+    req.mutable_lease_grant()->set_id(
+        static_cast<int64_t>(next_request_id_.fetch_add(1) & ((1ull << 63) - 1)));
+  }
+  ProposeAndWait(std::move(req), std::move(done));
+}
+
+void EtcdServer::LeaseRevoke(const etcdserverpb::LeaseRevokeRequest& r,
+                             api::Done<etcdserverpb::LeaseRevokeResponse> done) {
+  serverpb::InternalRaftRequest req;
+  *req.mutable_lease_revoke() = r;
+  ProposeAndWait(std::move(req), std::move(done));
+}
+
+void EtcdServer::LeaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& r,
+                                api::Done<etcdserverpb::LeaseKeepAliveResponse> done) {
+  auto ttl = lessor_->Renew(r.id(), lease::Clock::now());
+  if (!ttl.ok() && lease::IsNotPrimary(ttl.status())) {
+    std::move(done)(ErrNoLeader());  // forwarding to the leader comes with multi-member clusters
+    return;
+  }
+  etcdserverpb::LeaseKeepAliveResponse resp;
+  FillHeader(resp.mutable_header());
+  resp.mutable_header()->set_revision(kv_->Rev());
+  resp.set_id(r.id());
+  resp.set_ttl(ttl.ok() ? *ttl : 0);  // etcd answers TTL 0 for a lease it does not know
+  std::move(done)(std::move(resp));
+}
+
+void EtcdServer::LeaseTimeToLive(const etcdserverpb::LeaseTimeToLiveRequest& r,
+                                 api::Done<etcdserverpb::LeaseTimeToLiveResponse> done) {
+  etcdserverpb::LeaseTimeToLiveResponse resp;
+  FillHeader(resp.mutable_header());
+  resp.mutable_header()->set_revision(kv_->Rev());
+  resp.set_id(r.id());
+  auto info = lessor_->Lookup(r.id(), lease::Clock::now());
+  if (!info) {
+    resp.set_ttl(-1);  // as etcd: not an error, TTL -1
+  } else {
+    // Whole seconds left, rounded down as etcd does.
+    resp.set_ttl(std::chrono::duration_cast<std::chrono::seconds>(info->remaining).count());
+    resp.set_grantedttl(info->granted_ttl);
+    if (r.keys()) {
+      for (const std::string& k : info->keys) resp.add_keys(k);
+    }
+  }
+  std::move(done)(std::move(resp));
+}
+
+void EtcdServer::LeaseLeases(const etcdserverpb::LeaseLeasesRequest&,
+                             api::Done<etcdserverpb::LeaseLeasesResponse> done) {
+  etcdserverpb::LeaseLeasesResponse resp;
+  FillHeader(resp.mutable_header());
+  resp.mutable_header()->set_revision(kv_->Rev());
+  for (const lease::LeaseInfo& l : lessor_->Leases(lease::Clock::now())) {
+    resp.add_leases()->set_id(l.id);
+  }
   std::move(done)(std::move(resp));
 }
 

@@ -32,6 +32,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "api/v3rpc/etcd_api.h"
+#include "lease/lessor.h"
 #include "mvcc/backend.h"
 #include "mvcc/kv_store.h"
 #include "mvcc/watchable_store.h"
@@ -110,6 +111,16 @@ class EtcdServer final : public api::EtcdApi {
   void Status(const etcdserverpb::StatusRequest& r,
               api::Done<etcdserverpb::StatusResponse> done) override;
   std::unique_ptr<api::WatchSession> NewWatchSession(std::function<void()> on_ready) override;
+  void LeaseGrant(const etcdserverpb::LeaseGrantRequest& r,
+                  api::Done<etcdserverpb::LeaseGrantResponse> done) override;
+  void LeaseRevoke(const etcdserverpb::LeaseRevokeRequest& r,
+                   api::Done<etcdserverpb::LeaseRevokeResponse> done) override;
+  void LeaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& r,
+                      api::Done<etcdserverpb::LeaseKeepAliveResponse> done) override;
+  void LeaseTimeToLive(const etcdserverpb::LeaseTimeToLiveRequest& r,
+                       api::Done<etcdserverpb::LeaseTimeToLiveResponse> done) override;
+  void LeaseLeases(const etcdserverpb::LeaseLeasesRequest& r,
+                   api::Done<etcdserverpb::LeaseLeasesResponse> done) override;
 
  private:
   // The result of applying one entry, handed to the member that proposed it.
@@ -151,6 +162,12 @@ class EtcdServer final : public api::EtcdApi {
   void ApplyEntry(const raftpb::Entry& entry);
   ApplyResult ApplyRequest(const serverpb::InternalRaftRequest& req);
   void ApplyConfChange(const raftpb::Entry& entry);
+  ApplyResult ApplyLeaseGrant(const etcdserverpb::LeaseGrantRequest& r);
+  ApplyResult ApplyLeaseRevoke(const etcdserverpb::LeaseRevokeRequest& r);
+  // Keeps the lessor's key attachments in step with committed changes.
+  void TrackLeases(const std::vector<mvccpb::Event>& changes);
+  // On the leader: proposes the revocation of expired leases.
+  void RevokeExpiredLeases();
   void ExpireDeadlines(Clock::time_point now);
   // Drops applied entries from Raft's in-memory log (single-member clusters only).
   void TrimRaftLog();
@@ -175,6 +192,7 @@ class EtcdServer final : public api::EtcdApi {
   std::unique_ptr<mvcc::Backend> backend_;
   std::unique_ptr<mvcc::KvStore> kv_;
   std::unique_ptr<mvcc::WatchableStore> watchable_;
+  std::unique_ptr<lease::Lessor> lessor_;
   std::unique_ptr<Applier> applier_;
   std::unique_ptr<wal::Wal> wal_;
   raft::MemoryStorage raft_storage_;

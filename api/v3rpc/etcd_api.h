@@ -51,6 +51,18 @@ class EtcdApi {
   virtual void Status(const etcdserverpb::StatusRequest& r,
                       Done<etcdserverpb::StatusResponse> done) = 0;
 
+  virtual void LeaseGrant(const etcdserverpb::LeaseGrantRequest& r,
+                          Done<etcdserverpb::LeaseGrantResponse> done) = 0;
+  virtual void LeaseRevoke(const etcdserverpb::LeaseRevokeRequest& r,
+                           Done<etcdserverpb::LeaseRevokeResponse> done) = 0;
+  // One keep-alive of a LeaseKeepAlive stream (the service answers each request in order).
+  virtual void LeaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& r,
+                              Done<etcdserverpb::LeaseKeepAliveResponse> done) = 0;
+  virtual void LeaseTimeToLive(const etcdserverpb::LeaseTimeToLiveRequest& r,
+                               Done<etcdserverpb::LeaseTimeToLiveResponse> done) = 0;
+  virtual void LeaseLeases(const etcdserverpb::LeaseLeasesRequest& r,
+                           Done<etcdserverpb::LeaseLeasesResponse> done) = 0;
+
   // A new watch session for one Watch stream. `on_ready` is called, from any thread and
   // without locks of the server held, whenever Next() may have something new.
   virtual std::unique_ptr<WatchSession> NewWatchSession(std::function<void()> on_ready) = 0;

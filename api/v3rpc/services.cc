@@ -2,6 +2,7 @@
 
 #include "api/etcdserverpb/rpc.grpc.pb.h"
 
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -173,6 +174,134 @@ class WatchService final : public etcdserverpb::Watch::CallbackService {
   EtcdApi* const api_;
 };
 
+// One LeaseKeepAlive stream: each request is answered, in order, with the lease's new TTL.
+class KeepAliveReactor final
+    : public grpc::ServerBidiReactor<etcdserverpb::LeaseKeepAliveRequest,
+                                     etcdserverpb::LeaseKeepAliveResponse>,
+      public std::enable_shared_from_this<KeepAliveReactor> {
+ public:
+  void Begin(EtcdApi* api) {
+    api_ = api;
+    self_ = shared_from_this();
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      RequestFinish(grpc::Status::OK);
+      return;
+    }
+    std::weak_ptr<KeepAliveReactor> weak = self_;
+    api_->LeaseKeepAlive(request_, [weak](absl::StatusOr<etcdserverpb::LeaseKeepAliveResponse> r) {
+      auto self = weak.lock();
+      if (!self) return;
+      if (!r.ok()) {
+        self->RequestFinish(ToGrpcStatus(r.status()));
+        return;
+      }
+      {
+        std::lock_guard lock(self->mu_);
+        if (self->finish_requested_ || self->done_) return;
+        self->queue_.push_back(std::move(*r));
+      }
+      self->MaybeWrite();
+      // Read the next request only once this one is answered, as etcd does.
+      self->StartRead(&self->request_);
+    });
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      std::lock_guard lock(mu_);
+      writing_ = false;
+      if (!ok) finish_requested_ = true;
+    }
+    MaybeWrite();
+  }
+
+  void OnCancel() override { RequestFinish(grpc::Status::CANCELLED); }
+
+  void OnDone() override {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    self_.reset();
+  }
+
+ private:
+  void MaybeWrite() {
+    std::unique_lock lock(mu_);
+    if (writing_ || finished_ || done_) return;
+    if (queue_.empty()) {
+      if (!finish_requested_) return;
+      finished_ = true;
+      lock.unlock();
+      Finish(finish_status_);
+      return;
+    }
+    response_ = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = true;
+    lock.unlock();
+    StartWrite(&response_);
+  }
+
+  void RequestFinish(grpc::Status status) {
+    {
+      std::lock_guard lock(mu_);
+      if (finish_requested_) return;
+      finish_requested_ = true;
+      finish_status_ = std::move(status);
+    }
+    MaybeWrite();
+  }
+
+  EtcdApi* api_ = nullptr;
+  std::shared_ptr<KeepAliveReactor> self_;
+  etcdserverpb::LeaseKeepAliveRequest request_;
+  std::mutex mu_;
+  std::deque<etcdserverpb::LeaseKeepAliveResponse> queue_;  // guarded by mu_
+  etcdserverpb::LeaseKeepAliveResponse response_;
+  bool writing_ = false, finish_requested_ = false, finished_ = false, done_ = false;  // mu_
+  grpc::Status finish_status_;                                                        // mu_
+};
+
+class LeaseService final : public etcdserverpb::Lease::CallbackService {
+ public:
+  explicit LeaseService(EtcdApi* api) : api_(api) {}
+
+  grpc::ServerUnaryReactor* LeaseGrant(grpc::CallbackServerContext* ctx,
+                                       const etcdserverpb::LeaseGrantRequest* req,
+                                       etcdserverpb::LeaseGrantResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::LeaseGrant, req, resp);
+  }
+  grpc::ServerUnaryReactor* LeaseRevoke(grpc::CallbackServerContext* ctx,
+                                        const etcdserverpb::LeaseRevokeRequest* req,
+                                        etcdserverpb::LeaseRevokeResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::LeaseRevoke, req, resp);
+  }
+  grpc::ServerUnaryReactor* LeaseTimeToLive(grpc::CallbackServerContext* ctx,
+                                            const etcdserverpb::LeaseTimeToLiveRequest* req,
+                                            etcdserverpb::LeaseTimeToLiveResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::LeaseTimeToLive, req, resp);
+  }
+  grpc::ServerUnaryReactor* LeaseLeases(grpc::CallbackServerContext* ctx,
+                                        const etcdserverpb::LeaseLeasesRequest* req,
+                                        etcdserverpb::LeaseLeasesResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::LeaseLeases, req, resp);
+  }
+  grpc::ServerBidiReactor<etcdserverpb::LeaseKeepAliveRequest, etcdserverpb::LeaseKeepAliveResponse>*
+  LeaseKeepAlive(grpc::CallbackServerContext*) override {
+    auto reactor = std::make_shared<KeepAliveReactor>();
+    reactor->Begin(api_);
+    return reactor.get();
+  }
+
+ private:
+  EtcdApi* const api_;
+};
+
 class ClusterService final : public Cluster::CallbackService {
  public:
   explicit ClusterService(EtcdApi* api) : api_(api) {}
@@ -215,8 +344,8 @@ std::vector<std::unique_ptr<grpc::Service>> NewEtcdServices(EtcdApi* api) {
   services.push_back(std::make_unique<ClusterService>(api));
   services.push_back(std::make_unique<MaintenanceService>(api));
   services.push_back(std::make_unique<WatchService>(api));
+  services.push_back(std::make_unique<LeaseService>(api));
   // Not implemented yet: every method of these answers UNIMPLEMENTED.
-  services.push_back(std::make_unique<etcdserverpb::Lease::CallbackService>());
   services.push_back(std::make_unique<etcdserverpb::Auth::CallbackService>());
   return services;
 }

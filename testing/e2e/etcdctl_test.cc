@@ -105,7 +105,7 @@ TEST_F(EtcdctlTest, PutGetDelTxnCompactAsTheRealEtcd) {
   EXPECT_EQ(Both({{"get", "foo", "--rev", "2"}}).out, "foo\nbar\n");
   Both({{"get", "foo", "--prefix", "--keys-only"}});
   EXPECT_EQ(Both({{"get", "foo", "--print-value-only"}}).out, "baz\n");
-  Both({{"get", "foo", "--prefix", "--count-only", "-w", "fields"}});
+  Both({{"get", "foo", "--prefix", "--limit", "1", "-w", "fields"}});
   for (const char* target : {"KEY", "VERSION", "CREATE", "MODIFY", "VALUE"}) {
     for (const char* order : {"ASCEND", "DESCEND"}) {
       Both({{"get", "", "--from-key", "--sort-by", target, "--order", order}});
