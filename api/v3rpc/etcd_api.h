@@ -11,6 +11,8 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "api/etcdserverpb/rpc.pb.h"
+#include "api/v3electionpb/v3election.pb.h"
+#include "api/v3lockpb/v3lock.pb.h"
 
 namespace etcd::api {
 
@@ -66,6 +68,27 @@ class EtcdApi {
   // A new watch session for one Watch stream. `on_ready` is called, from any thread and
   // without locks of the server held, whenever Next() may have something new.
   virtual std::unique_ptr<WatchSession> NewWatchSession(std::function<void()> on_ready) = 0;
+};
+
+// What the Lock and Election services need. Thread-safe; calls answer through `done`.
+class ConcurrencyApi {
+ public:
+  virtual ~ConcurrencyApi() = default;
+  virtual void Lock(const v3lockpb::LockRequest& r, Done<v3lockpb::LockResponse> done) = 0;
+  virtual void Unlock(const v3lockpb::UnlockRequest& r, Done<v3lockpb::UnlockResponse> done) = 0;
+  virtual void Campaign(const v3electionpb::CampaignRequest& r,
+                        Done<v3electionpb::CampaignResponse> done) = 0;
+  virtual void Proclaim(const v3electionpb::ProclaimRequest& r,
+                        Done<v3electionpb::ProclaimResponse> done) = 0;
+  virtual void Leader(const v3electionpb::LeaderRequest& r,
+                      Done<v3electionpb::LeaderResponse> done) = 0;
+  virtual void Resign(const v3electionpb::ResignRequest& r,
+                      Done<v3electionpb::ResignResponse> done) = 0;
+  // Streams the leaders of an election: `send` is called with each new leader; `alive` says
+  // whether the client still listens (polled); `done` ends the stream.
+  virtual void Observe(const v3electionpb::LeaderRequest& r,
+                       std::function<void(v3electionpb::LeaderResponse)> send,
+                       std::function<bool()> alive, Done<bool> done) = 0;
 };
 
 }  // namespace etcd::api

@@ -1,6 +1,8 @@
 #include "api/v3rpc/services.h"
 
 #include "api/etcdserverpb/rpc.grpc.pb.h"
+#include "api/v3electionpb/v3election.grpc.pb.h"
+#include "api/v3lockpb/v3lock.grpc.pb.h"
 
 #include <deque>
 #include <memory>
@@ -29,9 +31,9 @@ Done<Response> Reply(grpc::ServerUnaryReactor* reactor, Response* out) {
 }
 
 // Starts serving one unary call with `method` of the server; the reply comes through `done`.
-template <typename Request, typename Response>
-grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, EtcdApi* api,
-                                void (EtcdApi::*method)(const Request&, Done<Response>),
+template <typename Api, typename Request, typename Response>
+grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, Api* api,
+                                void (Api::*method)(const Request&, Done<Response>),
                                 const Request* req, Response* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   (api->*method)(*req, Reply(reactor, resp));
@@ -302,6 +304,144 @@ class LeaseService final : public etcdserverpb::Lease::CallbackService {
   EtcdApi* const api_;
 };
 
+class LockService final : public v3lockpb::Lock::CallbackService {
+ public:
+  explicit LockService(ConcurrencyApi* api) : api_(api) {}
+
+  grpc::ServerUnaryReactor* Lock(grpc::CallbackServerContext* ctx, const v3lockpb::LockRequest* req,
+                                 v3lockpb::LockResponse* resp) override {
+    return Serve(ctx, api_, &ConcurrencyApi::Lock, req, resp);
+  }
+  grpc::ServerUnaryReactor* Unlock(grpc::CallbackServerContext* ctx,
+                                   const v3lockpb::UnlockRequest* req,
+                                   v3lockpb::UnlockResponse* resp) override {
+    return Serve(ctx, api_, &ConcurrencyApi::Unlock, req, resp);
+  }
+
+ private:
+  ConcurrencyApi* const api_;
+};
+
+// One Observe stream: writes each leader the election reports, one write at a time.
+class ObserveReactor final : public grpc::ServerWriteReactor<v3electionpb::LeaderResponse>,
+                             public std::enable_shared_from_this<ObserveReactor> {
+ public:
+  void Begin(ConcurrencyApi* api, const v3electionpb::LeaderRequest& req) {
+    self_ = shared_from_this();
+    std::weak_ptr<ObserveReactor> weak = self_;
+    api->Observe(
+        req,
+        [weak](v3electionpb::LeaderResponse r) {
+          if (auto self = weak.lock()) self->Push(std::move(r));
+        },
+        [weak] {
+          auto self = weak.lock();
+          if (!self) return false;
+          std::lock_guard lock(self->mu_);
+          return !self->finish_requested_;
+        },
+        [weak](absl::StatusOr<bool> end) {
+          if (auto self = weak.lock()) {
+            self->RequestFinish(end.ok() ? grpc::Status::OK : ToGrpcStatus(end.status()));
+          }
+        });
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      std::lock_guard lock(mu_);
+      writing_ = false;
+      if (!ok) finish_requested_ = true;
+    }
+    MaybeWrite();
+  }
+  void OnCancel() override { RequestFinish(grpc::Status::CANCELLED); }
+  void OnDone() override {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    self_.reset();
+  }
+
+ private:
+  void Push(v3electionpb::LeaderResponse r) {
+    {
+      std::lock_guard lock(mu_);
+      if (finish_requested_) return;
+      queue_.push_back(std::move(r));
+    }
+    MaybeWrite();
+  }
+  void RequestFinish(grpc::Status status) {
+    {
+      std::lock_guard lock(mu_);
+      if (finish_requested_) return;
+      finish_requested_ = true;
+      finish_status_ = std::move(status);
+    }
+    MaybeWrite();
+  }
+  void MaybeWrite() {
+    std::unique_lock lock(mu_);
+    if (writing_ || finished_ || done_) return;
+    if (queue_.empty()) {
+      if (!finish_requested_) return;
+      finished_ = true;
+      lock.unlock();
+      Finish(finish_status_);
+      return;
+    }
+    response_ = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = true;
+    lock.unlock();
+    StartWrite(&response_);
+  }
+
+  std::shared_ptr<ObserveReactor> self_;
+  std::mutex mu_;
+  std::deque<v3electionpb::LeaderResponse> queue_;  // guarded by mu_
+  v3electionpb::LeaderResponse response_;
+  bool writing_ = false, finish_requested_ = false, finished_ = false, done_ = false;  // mu_
+  grpc::Status finish_status_;                                                        // mu_
+};
+
+class ElectionService final : public v3electionpb::Election::CallbackService {
+ public:
+  explicit ElectionService(ConcurrencyApi* api) : api_(api) {}
+
+  grpc::ServerUnaryReactor* Campaign(grpc::CallbackServerContext* ctx,
+                                     const v3electionpb::CampaignRequest* req,
+                                     v3electionpb::CampaignResponse* resp) override {
+    return Serve(ctx, api_, &ConcurrencyApi::Campaign, req, resp);
+  }
+  grpc::ServerUnaryReactor* Proclaim(grpc::CallbackServerContext* ctx,
+                                     const v3electionpb::ProclaimRequest* req,
+                                     v3electionpb::ProclaimResponse* resp) override {
+    return Serve(ctx, api_, &ConcurrencyApi::Proclaim, req, resp);
+  }
+  grpc::ServerUnaryReactor* Leader(grpc::CallbackServerContext* ctx,
+                                   const v3electionpb::LeaderRequest* req,
+                                   v3electionpb::LeaderResponse* resp) override {
+    return Serve(ctx, api_, &ConcurrencyApi::Leader, req, resp);
+  }
+  grpc::ServerUnaryReactor* Resign(grpc::CallbackServerContext* ctx,
+                                   const v3electionpb::ResignRequest* req,
+                                   v3electionpb::ResignResponse* resp) override {
+    return Serve(ctx, api_, &ConcurrencyApi::Resign, req, resp);
+  }
+  grpc::ServerWriteReactor<v3electionpb::LeaderResponse>* Observe(
+      grpc::CallbackServerContext*, const v3electionpb::LeaderRequest* req) override {
+    auto reactor = std::make_shared<ObserveReactor>();
+    reactor->Begin(api_, *req);
+    return reactor.get();
+  }
+
+ private:
+  ConcurrencyApi* const api_;
+};
+
 class ClusterService final : public Cluster::CallbackService {
  public:
   explicit ClusterService(EtcdApi* api) : api_(api) {}
@@ -338,13 +478,16 @@ grpc::Status ToGrpcStatus(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
-std::vector<std::unique_ptr<grpc::Service>> NewEtcdServices(EtcdApi* api) {
+std::vector<std::unique_ptr<grpc::Service>> NewEtcdServices(EtcdApi* api,
+                                                            ConcurrencyApi* concurrency) {
   std::vector<std::unique_ptr<grpc::Service>> services;
   services.push_back(std::make_unique<KvService>(api));
   services.push_back(std::make_unique<ClusterService>(api));
   services.push_back(std::make_unique<MaintenanceService>(api));
   services.push_back(std::make_unique<WatchService>(api));
   services.push_back(std::make_unique<LeaseService>(api));
+  services.push_back(std::make_unique<LockService>(concurrency));
+  services.push_back(std::make_unique<ElectionService>(concurrency));
   // Not implemented yet: every method of these answers UNIMPLEMENTED.
   services.push_back(std::make_unique<etcdserverpb::Auth::CallbackService>());
   return services;

@@ -17,10 +17,12 @@
 
 namespace etcd::api {
 
-// Creates the gRPC services backed by `api` (not owned; must outlive the services). Register
-// each with a grpc::ServerBuilder. RPCs the server does not implement yet answer
-// UNIMPLEMENTED. Services: etcdserverpb.KV, Watch, Lease, Cluster, Maintenance, Auth.
-std::vector<std::unique_ptr<grpc::Service>> NewEtcdServices(EtcdApi* api);
+// Creates the gRPC services backed by `api` and `concurrency` (not owned; must outlive the
+// services). Register each with a grpc::ServerBuilder. RPCs the server does not implement yet
+// answer UNIMPLEMENTED. Services: etcdserverpb.KV, Watch, Lease, Cluster, Maintenance, Auth,
+// v3lockpb.Lock, v3electionpb.Election.
+std::vector<std::unique_ptr<grpc::Service>> NewEtcdServices(EtcdApi* api,
+                                                            ConcurrencyApi* concurrency);
 
 // Converts an absl::Status to the grpc::Status sent to clients (same code, same message).
 grpc::Status ToGrpcStatus(const absl::Status& s);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "api/v3rpc/services.h"
+#include "server/concurrency.h"
 #include "server/config.h"
 #include "server/etcd_server.h"
 #include "server/member_id.h"
@@ -134,7 +135,8 @@ int Run(const server::ServerConfig& config) {
   }
   std::unique_ptr<server::EtcdServer> etcd = std::move(*started);
 
-  auto services = api::NewEtcdServices(etcd.get());
+  server::Concurrency concurrency(etcd.get());
+  auto services = api::NewEtcdServices(etcd.get(), &concurrency);
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_request_bytes) + kGrpcOverheadBytes);
   builder.SetMaxSendMessageSize(std::numeric_limits<int>::max());
@@ -161,6 +163,7 @@ int Run(const server::ServerConfig& config) {
       std::cerr << "etcd: listen tcp " << address
                 << ": cannot bind (address already in use, or not an address of this host)\n";
       if (grpc_server) grpc_server->Shutdown();
+      concurrency.Stop();
       etcd->Stop();
       return 1;
     }
@@ -177,6 +180,7 @@ int Run(const server::ServerConfig& config) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   LOG(INFO) << "received " << strsignal(sig) << " signal, shutting down...";
+  concurrency.Stop();  // answers waiting Lock/Campaign/Observe calls before gRPC goes
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   etcd->Stop();
   LOG(INFO) << "stopped etcd member " << config.name;
