@@ -299,5 +299,32 @@ TEST_F(WatchableStoreTest, EveryWatcherSeesExactlyTheHistoryOfItsRange) {
   }
 }
 
+// Across a compaction: a watcher still behind the compacted revision is cancelled with the
+// compaction revision, having received an exact prefix of its history; one that kept up sees it all.
+TEST_F(WatchableStoreTest, CompactionCancelsWatchersBehindItAndNoOneElse) {
+  Collector slow, fast;
+  auto slow_stream = NewStream(&slow, /*capacity=*/1);
+  auto fast_stream = NewStream(&fast);
+  ASSERT_TRUE(slow_stream->Watch(0, {.key = "k", .end = kAll, .start_rev = 2}).ok());
+  ASSERT_TRUE(fast_stream->Watch(0, {.key = "k", .end = kAll, .start_rev = 2}).ok());
+  slow.Pause();
+  for (int i = 0; i < 50; ++i) Put("k" + std::to_string(i % 5), std::to_string(i));  // 2..51
+  ASSERT_TRUE(fast.WaitFor([&](auto& rs) { return EventCount(rs, 0) == 50; }));
+  ASSERT_TRUE(kv_->Compact(40).ok());
+  for (int i = 0; i < 10; ++i) Put("k" + std::to_string(i % 5), "after");  // 52..61
+  slow.Resume();
+  ASSERT_TRUE(slow.WaitFor([&](auto& rs) {
+    return !rs.empty() && rs.back().canceled && rs.back().compact_revision == 40;
+  }));
+  const auto got = slow.Events(0);
+  ASSERT_LT(got.size(), 50u);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].kv().mod_revision(), static_cast<int64_t>(i) + 2) << "not a prefix at " << i;
+  }
+  ASSERT_TRUE(fast.WaitFor([&](auto& rs) { return EventCount(rs, 0) == 60; }));
+  const auto all = fast.Events(0);
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].kv().mod_revision(), static_cast<int64_t>(i) + 2);
+}
+
 }  // namespace
 }  // namespace etcd::mvcc
