@@ -56,6 +56,8 @@ struct WatchableStore::Watcher {
   // The first revision not yet delivered. Invariant: every matching event below it has been
   // queued on the stream, in order, exactly once.
   int64_t next_rev;
+  // When this watcher last queued a response (for progress notifications).
+  std::chrono::steady_clock::time_point last_sent = std::chrono::steady_clock::now();
 
   bool Matches(const mvccpb::Event& ev) const {
     if (ev.type() == mvccpb::Event::PUT ? spec.no_put : spec.no_delete) return false;
@@ -148,8 +150,9 @@ std::optional<WatchResponse> WatchStream::Next() {
 
 // ---- WatchableStore ----
 
-WatchableStore::WatchableStore(KvStore* kv, std::chrono::milliseconds sync_interval)
-    : kv_(kv), sync_interval_(sync_interval) {
+WatchableStore::WatchableStore(KvStore* kv, std::chrono::milliseconds sync_interval,
+                               std::chrono::milliseconds progress_interval)
+    : kv_(kv), sync_interval_(sync_interval), progress_interval_(progress_interval) {
   kv_->SetWriteObserver(
       [this](int64_t rev, const std::vector<mvccpb::Event>& changes) { Notify(rev, changes); });
   sync_thread_ = std::thread([this] { SyncLoop(); });
@@ -206,6 +209,7 @@ void WatchableStore::Notify(int64_t rev, const std::vector<mvccpb::Event>& chang
       }
       if (w->stream->TryPushEvents(std::move(r))) {
         w->next_rev = rev + 1;
+        w->last_sent = std::chrono::steady_clock::now();
         ready.push_back(w->stream);
         ++it;
       } else {
@@ -230,30 +234,59 @@ void WatchableStore::Wake(const std::vector<std::shared_ptr<WatchStream::State>>
 }
 
 void WatchableStore::SyncLoop() {
-  auto next_sync = std::chrono::steady_clock::now();
+  using SteadyClock = std::chrono::steady_clock;
+  auto next_sync = SteadyClock::now();
+  // Progress is checked a few times per interval, so a notification is at most that late.
+  const auto progress_check = std::max<std::chrono::milliseconds>(progress_interval_ / 4,
+                                                                  std::chrono::milliseconds(10));
+  auto next_progress = SteadyClock::now() + progress_check;
   while (true) {
     std::vector<std::shared_ptr<WatchStream::State>> ready;
-    bool sync_due;
+    bool sync_due, progress_due;
     {
       std::unique_lock lock(mu_);
-      if (unsynced_.empty()) {
-        sync_wake_.wait(lock, [&] {
-          return stopping_ || !pending_ready_.empty() || !unsynced_.empty();
-        });
-      } else {
-        sync_wake_.wait_until(lock, next_sync,
-                              [&] { return stopping_ || !pending_ready_.empty(); });
-      }
+      const auto until = unsynced_.empty() ? next_progress : std::min(next_sync, next_progress);
+      sync_wake_.wait_until(lock, until, [&] {
+        return stopping_ || !pending_ready_.empty() ||
+               (!unsynced_.empty() && SteadyClock::now() >= next_sync);
+      });
       if (stopping_) return;
       ready.swap(pending_ready_);
-      sync_due = !unsynced_.empty() && std::chrono::steady_clock::now() >= next_sync;
+      const auto now = SteadyClock::now();
+      sync_due = !unsynced_.empty() && now >= next_sync;
+      progress_due = now >= next_progress;
     }
     Wake(ready);
     if (sync_due) {
       SyncUnsynced();
-      next_sync = std::chrono::steady_clock::now() + sync_interval_;
+      next_sync = SteadyClock::now() + sync_interval_;
+    }
+    if (progress_due) {
+      NotifyProgress();
+      next_progress = SteadyClock::now() + progress_check;
     }
   }
+}
+
+void WatchableStore::NotifyProgress() {
+  std::vector<std::shared_ptr<WatchStream::State>> ready;
+  {
+    // Under the read lock, no event newer than `rev` can be queued before the notification.
+    auto read = kv_->Read();
+    const int64_t rev = read->Rev();
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    for (Watcher* w : synced_) {
+      if (!w->spec.progress_notify || now - w->last_sent < progress_interval_) continue;
+      WatchResponse r;
+      r.watch_id = w->id;
+      r.revision = rev;
+      w->stream->PushControl(std::move(r));
+      w->last_sent = now;
+      ready.push_back(w->stream);
+    }
+  }
+  Wake(ready);
 }
 
 void WatchableStore::SyncUnsynced() {
@@ -315,6 +348,7 @@ void WatchableStore::SyncUnsynced() {
         if (r.events.empty()) continue;
         if (w->stream->TryPushEvents(std::move(r))) {
           w->next_rev = rev + 1;
+          w->last_sent = std::chrono::steady_clock::now();
           ready.push_back(w->stream);
         } else {
           w->next_rev = rev;

@@ -45,6 +45,9 @@ struct WatchSpec {
   int64_t start_rev = 0;
   bool no_put = false;     // filter out PUT events
   bool no_delete = false;  // filter out DELETE events
+  // Send an empty response (a progress notification, current revision) when the watcher is
+  // synced and has sent nothing for the store's progress interval.
+  bool progress_notify = false;
 };
 
 // One message of a stream, in the order the stream must deliver them.
@@ -96,8 +99,10 @@ class WatchableStore {
  public:
   // Watches `kv` (not owned; must outlive this), installing itself as kv's write observer, and
   // starts the sync thread. `sync_interval` bounds how long an unsynced watcher waits.
+  // `progress_interval` is etcd's --experimental-watch-progress-notify-interval (10 min).
   explicit WatchableStore(KvStore* kv,
-                          std::chrono::milliseconds sync_interval = std::chrono::milliseconds(100));
+                          std::chrono::milliseconds sync_interval = std::chrono::milliseconds(100),
+                          std::chrono::milliseconds progress_interval = std::chrono::minutes(10));
   ~WatchableStore();
 
   // A new stream. `on_ready` is called (from any thread, possibly often) whenever responses
@@ -117,11 +122,14 @@ class WatchableStore {
   void SyncLoop();
   // Catches unsynced watchers up as far as their streams have room.
   void SyncUnsynced();
+  // Queues progress notifications for the synced watchers that asked and have been quiet.
+  void NotifyProgress();
   void Wake(const std::vector<std::shared_ptr<WatchStream::State>>& streams);
   void Remove(Watcher* w);  // REQUIRES: mu_ held
 
   KvStore* const kv_;
   const std::chrono::milliseconds sync_interval_;
+  const std::chrono::milliseconds progress_interval_;
 
   mutable std::mutex mu_;  // after kv's lock when both are held
   std::condition_variable sync_wake_;

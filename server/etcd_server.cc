@@ -89,7 +89,9 @@ absl::Status EtcdServer::Open() {
   auto kv = mvcc::KvStore::Open(backend_.get());
   if (!kv.ok()) return kv.status();
   kv_ = std::move(*kv);
-  watchable_ = std::make_unique<mvcc::WatchableStore>(kv_.get());
+  watchable_ = std::make_unique<mvcc::WatchableStore>(
+      kv_.get(), std::chrono::milliseconds(100),
+      std::chrono::milliseconds(options_.watch_progress_notify_interval_ms));
   // Leases are issue "Watch and Lease": until then no lease exists.
   lease::LessorOptions lessor_options;
   lessor_options.min_ttl_seconds = lease::MinLeaseTTLSeconds(
@@ -854,7 +856,7 @@ void EtcdServer::LeaseLeases(const etcdserverpb::LeaseLeasesRequest&,
 std::unique_ptr<api::WatchSession> EtcdServer::NewWatchSession(std::function<void()> on_ready) {
   return std::make_unique<WatchSession>(
       kv_.get(), watchable_.get(), [this](etcdserverpb::ResponseHeader* h) { FillHeader(h); },
-      std::move(on_ready));
+      std::move(on_ready), options_.max_request_bytes);
 }
 
 }  // namespace etcd::server

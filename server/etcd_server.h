@@ -73,6 +73,9 @@ class EtcdServer final : public api::EtcdApi {
     int64_t max_request_bytes = 1572864;
     // Largest number of operations in one txn (--max-txn-ops).
     int max_txn_ops = 128;
+    // How often a quiet watcher that asked for progress notifications gets one, ms (etcd's
+    // --experimental-watch-progress-notify-interval, 10 minutes).
+    int64_t watch_progress_notify_interval_ms = 10 * 60 * 1000;
     // WAL segment size, bytes (tests use small segments).
     uint64_t wal_segment_bytes = 64ull << 20;
   };

@@ -107,6 +107,10 @@ int Run(const server::ServerConfig& config) {
   options.pre_vote = config.pre_vote;
   options.max_request_bytes = static_cast<int64_t>(config.max_request_bytes);
   options.max_txn_ops = static_cast<int>(config.max_txn_ops);
+  if (config.experimental_watch_progress_notify_interval > absl::ZeroDuration()) {
+    options.watch_progress_notify_interval_ms =
+        absl::ToInt64Milliseconds(config.experimental_watch_progress_notify_interval);
+  }
   // As etcd: once the member has a WAL, its IDs come from there and the --initial-cluster*
   // settings are ignored.
   std::error_code ec;
