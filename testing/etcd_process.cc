@@ -93,10 +93,11 @@ absl::Status EtcdProcess::Restart() {
 absl::StatusOr<int> EtcdProcess::Stop() { return process_->Signal(SIGTERM); }
 
 absl::StatusOr<Process> EtcdProcess::StartEtcdctl(const std::vector<std::string>& args,
-                                                  const std::string& log_path) const {
+                                                  const std::string& log_path,
+                                                  const std::string& stdin_path) const {
   std::vector<std::string> argv = {kRealEtcdctl, "--endpoints", endpoint()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return Process::Start(argv, {{"ETCDCTL_API", "3"}}, log_path);
+  return Process::Start(argv, {{"ETCDCTL_API", "3"}}, log_path, stdin_path);
 }
 
 absl::StatusOr<CommandResult> EtcdProcess::Etcdctl(const std::vector<std::string>& args,

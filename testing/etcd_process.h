@@ -47,7 +47,8 @@ class EtcdProcess {
   // Starts the real etcdctl (API v3) with `args` in the background (a watch, say), its output
   // going to `log_path`.
   absl::StatusOr<Process> StartEtcdctl(const std::vector<std::string>& args,
-                                       const std::string& log_path) const;
+                                       const std::string& log_path,
+                                       const std::string& stdin_path = "") const;
 
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
   int client_port() const { return client_port_; }

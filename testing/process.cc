@@ -153,12 +153,15 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
 
 absl::StatusOr<Process> Process::Start(const std::vector<std::string>& argv,
                                        const std::map<std::string, std::string>& env,
-                                       const std::string& log_path) {
+                                       const std::string& log_path,
+                                       const std::string& stdin_path) {
   int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log < 0) return absl::InternalError("cannot open " + log_path + ": " + std::strerror(errno));
-  const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  const pid_t pid = Spawn(argv, env, devnull, log, log);
-  close(devnull);
+  // O_RDWR: opening a FIFO this way does not wait for a writer.
+  const int in = stdin_path.empty() ? open("/dev/null", O_RDONLY | O_CLOEXEC)
+                                    : open(stdin_path.c_str(), O_RDWR | O_CLOEXEC);
+  const pid_t pid = Spawn(argv, env, in, log, log);
+  if (in >= 0) close(in);
   close(log);
   if (pid < 0) return absl::InternalError(std::string("fork: ") + std::strerror(errno));
   return Process(pid, log_path);

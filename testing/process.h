@@ -36,9 +36,11 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
 // kills it (SIGKILL) if it still runs.
 class Process {
  public:
+  // `stdin_path`: a file (or FIFO) for its standard input; /dev/null when empty.
   static absl::StatusOr<Process> Start(const std::vector<std::string>& argv,
                                        const std::map<std::string, std::string>& env,
-                                       const std::string& log_path);
+                                       const std::string& log_path,
+                                       const std::string& stdin_path = "");
   Process(Process&& other) noexcept;
   Process& operator=(Process&& other) noexcept;
   ~Process();

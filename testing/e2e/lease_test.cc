@@ -114,6 +114,28 @@ TEST(LeaseTest, ExpiryDeletesTheKeysInTimeAndNotBefore) {
   EXPECT_EQ(etcd->Etcdctl({"get", "a", "d"})->out, "");
 }
 
+// `etcdctl lease keep-alive` (a stream): keeps renewing, each answer printed as etcd does.
+TEST(LeaseTest, KeepAliveStreamRenewsRepeatedly) {
+  auto etcd = EtcdProcess::Start(OurEtcdBinary(), "lease-keepalive");
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  auto granted = etcd->Etcdctl({"lease", "grant", "3"});
+  const std::string id = granted->out.substr(6, granted->out.find(' ', 6) - 6);
+  const std::string log = NewTempDir("keepalive") + "/out";
+  auto keepalive = etcd->StartEtcdctl({"lease", "keep-alive", id}, log);
+  ASSERT_TRUE(keepalive.ok());
+  const std::string line = "lease " + id + " keepalived with TTL(3)\n";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string out;
+  while (std::chrono::steady_clock::now() < deadline) {
+    out = ReadFile(log);
+    if (out.find(line + line + line) != std::string::npos) break;  // three renewals in a row
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(out.find(line + line + line), std::string::npos) << out;
+  // Kept alive past its TTL.
+  EXPECT_NE(etcd->Etcdctl({"lease", "timetolive", id})->out.find("remaining("), std::string::npos);
+}
+
 // Leases and their attachments survive a restart; the remaining TTL starts over, as in etcd.
 TEST(LeaseTest, LeasesSurviveARestart) {
   auto etcd = EtcdProcess::Start(OurEtcdBinary(), "lease-restart");

@@ -3,7 +3,13 @@
 // depend on when a watcher was registered.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstring>
+#include <sstream>
 #include <thread>
 
 #include "testing/etcd_process.h"
@@ -112,6 +118,39 @@ TEST(WatchTest, WatchFromACompactedRevisionIsCancelled) {
     EXPECT_NE((r->out + r->err).find("required revision has been compacted"), std::string::npos)
         << (real ? "real: " : "ours: ") << r->out << r->err;
   }
+}
+
+// `etcdctl watch -i`: watch commands read from standard input, each a watch of its own.
+TEST(WatchTest, InteractiveWatchAsTheRealEtcd) {
+  std::vector<std::string> outputs;
+  for (const bool real : {false, true}) {
+    auto etcd = EtcdProcess::Start(real ? kRealEtcd : OurEtcdBinary(),
+                                   real ? "interactive-real" : "interactive-ours");
+    ASSERT_TRUE(etcd.ok()) << etcd.status();
+    const std::string dir = NewTempDir(real ? "wi-real" : "wi-ours");
+    const std::string fifo = dir + "/stdin";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    const int writer = open(fifo.c_str(), O_RDWR);  // keeps the FIFO open: no EOF for etcdctl
+    auto watch = etcd->StartEtcdctl({"watch", "-i"}, dir + "/out", fifo);
+    ASSERT_TRUE(watch.ok());
+    const std::string cmds = "watch a --rev 1\nwatch b --rev 1 --prev-kv\n";
+    ASSERT_EQ(write(writer, cmds.data(), cmds.size()), static_cast<ssize_t>(cmds.size()));
+    ASSERT_EQ(etcd->Etcdctl({"put", "a", "1"})->exit_code, 0);
+    ASSERT_EQ(etcd->Etcdctl({"put", "b", "1"})->exit_code, 0);
+    ASSERT_EQ(etcd->Etcdctl({"put", "b", "2"})->exit_code, 0);
+    outputs.push_back(WaitForOutput(dir + "/out", "PUT\n", 3));
+    close(writer);
+  }
+  // Two watches print concurrently: compare the sorted lines, and each watch's own order.
+  auto lines = [](const std::string& s) {
+    std::vector<std::string> v;
+    std::istringstream in(s);
+    for (std::string l; std::getline(in, l);) v.push_back(l);
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_EQ(lines(outputs[0]), lines(outputs[1]));
+  EXPECT_NE(outputs[0].find("PUT\nb\n1\nb\n2\n"), std::string::npos) << outputs[0];
 }
 
 }  // namespace
