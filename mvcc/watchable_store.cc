@@ -245,16 +245,19 @@ void WatchableStore::SyncLoop() {
     bool sync_due, progress_due;
     {
       std::unique_lock lock(mu_);
-      const auto until = unsynced_.empty() ? next_progress : std::min(next_sync, next_progress);
-      sync_wake_.wait_until(lock, until, [&] {
-        return stopping_ || !pending_ready_.empty() ||
-               (!unsynced_.empty() && SteadyClock::now() >= next_sync);
-      });
+      // A watcher that falls behind while none was behind is synced at once; after that, at
+      // most every sync interval.
+      const bool none_behind = unsynced_.empty();
+      const auto until = none_behind ? next_progress : std::min(next_sync, next_progress);
+      auto due = [&] {
+        return !unsynced_.empty() && (none_behind || SteadyClock::now() >= next_sync);
+      };
+      sync_wake_.wait_until(lock, until,
+                            [&] { return stopping_ || !pending_ready_.empty() || due(); });
       if (stopping_) return;
       ready.swap(pending_ready_);
-      const auto now = SteadyClock::now();
-      sync_due = !unsynced_.empty() && now >= next_sync;
-      progress_due = now >= next_progress;
+      sync_due = due();
+      progress_due = SteadyClock::now() >= next_progress;
     }
     Wake(ready);
     if (sync_due) {

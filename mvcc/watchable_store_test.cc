@@ -299,6 +299,19 @@ TEST_F(WatchableStoreTest, EveryWatcherSeesExactlyTheHistoryOfItsRange) {
   }
 }
 
+// Regression: a watcher that starts behind right after another one was caught up must not wait
+// for the (long) progress interval before its own catch-up.
+TEST_F(WatchableStoreTest, ABehindWatcherRightAfterASyncIsCaughtUpPromptly) {
+  Put("k", "1");
+  Put("k", "2");
+  for (int round = 0; round < 20; ++round) {
+    Collector c;
+    auto s = NewStream(&c);
+    ASSERT_TRUE(s->Watch(0, {.key = "k", .start_rev = 2}).ok());
+    ASSERT_TRUE(c.WaitFor([&](auto& rs) { return EventCount(rs, 0) >= 2; })) << "round " << round;
+  }
+}
+
 // Across a compaction: a watcher still behind the compacted revision is cancelled with the
 // compaction revision, having received an exact prefix of its history; one that kept up sees it all.
 TEST_F(WatchableStoreTest, CompactionCancelsWatchersBehindItAndNoOneElse) {
