@@ -275,8 +275,10 @@ void Concurrency::Proclaim(const v3electionpb::ProclaimRequest& r,
 
 void Concurrency::Leader(const v3electionpb::LeaderRequest& r,
                          api::Done<v3electionpb::LeaderResponse> done) {
-  api_->Range(GetFirstCreated(r.name() + "/").request_range(),
-              [done = std::move(done)](absl::StatusOr<etcdserverpb::RangeResponse> resp) mutable {
+  // The API reads the request until it answers: keep it alive with the callback.
+  auto range = std::make_shared<RangeRequest>(GetFirstCreated(r.name() + "/").request_range());
+  api_->Range(*range, [range, done = std::move(done)](
+                          absl::StatusOr<etcdserverpb::RangeResponse> resp) mutable {
                 if (!resp.ok()) {
                   std::move(done)(resp.status());
                   return;
