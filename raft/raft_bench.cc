@@ -16,6 +16,7 @@
 //    MsgApp carrying one 128-byte entry; the follower's Ready is handled every 256 steps
 //    (inside the timing, amortized).
 #include <atomic>
+#include <cstdlib>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -46,24 +47,31 @@ Config MakeConfig(uint64_t id, Storage* storage) {
   return c;
 }
 
-// Bootstraps a single voter and makes it leader; the Readies up to then are handled.
-std::unique_ptr<RawNode> SingleLeader(MemoryStorage& storage) {
-  std::unique_ptr<RawNode> node = *RawNode::Create(MakeConfig(1, &storage));
-  (void)node->Bootstrap({{1, ""}});
-  (void)node->Campaign();
-  while (node->HasReady()) {
-    Ready rd = node->GetReady();
+// Handles every pending Ready of a single node (persist, apply conf changes, Advance).
+void Drain(RawNode& node, MemoryStorage& storage) {
+  while (node.HasReady()) {
+    Ready rd = node.GetReady();
     (void)storage.Append(rd.entries);
     if (!IsEmptyHardState(rd.hard_state)) (void)storage.SetHardState(rd.hard_state);
     for (const raftpb::Entry& e : rd.committed_entries) {
       if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
         raftpb::ConfChange cc;
         cc.ParseFromString(e.data());
-        (void)node->ApplyConfChange(cc);
+        (void)node.ApplyConfChange(cc);
       }
     }
-    node->Advance();
+    node.Advance();
   }
+}
+
+// Bootstraps a single voter and makes it leader; the Readies up to then are handled.
+std::unique_ptr<RawNode> SingleLeader(MemoryStorage& storage) {
+  std::unique_ptr<RawNode> node = *RawNode::Create(MakeConfig(1, &storage));
+  (void)node->Bootstrap({{1, ""}});
+  Drain(*node, storage);  // the conf change must be applied before the node may campaign
+  (void)node->Campaign();
+  Drain(*node, storage);
+  if (node->Role() != StateType::kLeader) std::abort();
   return node;
 }
 
@@ -127,8 +135,10 @@ class Cluster {
       nodes_.push_back(*RawNode::Create(MakeConfig(id, storages_.back().get())));
       (void)nodes_.back()->Bootstrap({{1, ""}, {2, ""}, {3, ""}});
     }
+    Run();  // the bootstrap Readies: conf changes applied, so node 1 may campaign
     (void)nodes_[0]->Campaign();
     Run();
+    if (nodes_[0]->Role() != StateType::kLeader) std::abort();
   }
   RawNode& leader() { return *nodes_[0]; }
   uint64_t applied(int i) const { return applied_[i]; }
