@@ -145,8 +145,13 @@ void Simulator::Start(Node& n) {
   n.raw = *std::move(raw);
 }
 
-void Simulator::Crash(Node& n, bool persist_first) {
-  if (persist_first && n.raw->HasReady()) HandleReady(n, /*crash_after_persist=*/true);
+void Simulator::Crash(Node& n, uint32_t arg) {
+  if (arg % 3 != 0 && n.raw->HasReady()) {
+    // Crash after the write of one more Ready, whole or torn: nothing of it was sent, so any
+    // prefix of it may be lost (a WAL that finds a torn tail drops it).
+    const int torn = arg % 3 == 2 ? static_cast<int>(arg / 3 % 4) : -1;
+    HandleReady(n, /*crash_after_persist=*/true, torn);
+  }
   n.raw.reset();
   ++crashes_;
   if (options_.fault_lose_last_entry_on_crash) {
@@ -184,7 +189,14 @@ bool Simulator::DiskHas(const Node& n, uint64_t index, uint64_t term) const {
   return t.ok() && *t == term;
 }
 
-void Simulator::Persist(Node& n, raft::Ready& rd) {
+void Simulator::Persist(Node& n, raft::Ready& rd, int torn_entries) {
+  if (torn_entries >= 0) {
+    // A torn write: a Ready carrying a snapshot is lost whole; otherwise the first
+    // `torn_entries` entries reach the disk and the rest, and the HardState, do not.
+    if (!raft::IsEmptySnap(rd.snapshot)) return;
+    if (rd.entries.size() > static_cast<size_t>(torn_entries)) rd.entries.resize(torn_entries);
+    rd.hard_state.Clear();
+  }
   if (!raft::IsEmptySnap(rd.snapshot)) {
     if (!n.disk->ApplySnapshot(rd.snapshot).ok()) {
       Violation(absl::StrCat("node ", n.id, " got an out-of-date snapshot at index ",
@@ -258,7 +270,7 @@ void Simulator::ApplyCommitted(Node& n, const std::vector<raftpb::Entry>& entrie
   }
 }
 
-bool Simulator::HandleReady(Node& n, bool crash_after_persist) {
+bool Simulator::HandleReady(Node& n, bool crash_after_persist, int torn_entries) {
   if (!n.raw || !n.raw->HasReady()) return false;
   raft::Ready rd = n.raw->GetReady();
   if (n.raw->Role() == StateType::kLeader) {
@@ -273,7 +285,7 @@ bool Simulator::HandleReady(Node& n, bool crash_after_persist) {
     }
   }
   // 1. Persist.
-  Persist(n, rd);
+  Persist(n, rd, torn_entries);
   if (!raft::IsEmptySnap(rd.snapshot)) {
     n.sm = StateMachine::Decode(rd.snapshot.data());
     n.applied = rd.snapshot.metadata().index();
@@ -447,7 +459,7 @@ bool Simulator::Apply(const Event& event) {
       cut_.clear();
       break;
     case Event::kCrash:
-      if (n.raw) Crash(n, event.arg & 1);
+      if (n.raw) Crash(n, event.arg);
       break;
     case Event::kRestart:
       if (!n.raw) Start(n);

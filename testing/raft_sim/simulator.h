@@ -82,7 +82,9 @@ struct Event {
     kPartition,     // cut the nodes whose bit is set in arg from the others
     kIsolate,       // cut node from everybody
     kHeal,          // restore every link
-    kCrash,         // node stops; arg odd: it first persists a Ready but sends nothing
+    kCrash,         // node stops; arg % 3 == 1: it first persists a whole Ready but sends
+                    // nothing; arg % 3 == 2: the write of that Ready is torn (a prefix of
+                    // its entries reaches the disk, not its HardState)
     kRestart,       // node restarts from its disk (if crashed)
     kNumKinds,
   };
@@ -155,10 +157,11 @@ class Simulator {
   raft::Config MakeConfig(Node& n, uint64_t applied);
   Node& NodeAt(uint8_t node);
   void Start(Node& n);
-  void Crash(Node& n, bool persist_first);
-  // Handles one Ready of `n` if it has one; with `crash_after_persist` it stops after step 1.
-  bool HandleReady(Node& n, bool crash_after_persist = false);
-  void Persist(Node& n, raft::Ready& rd);
+  void Crash(Node& n, uint32_t arg);
+  // Handles one Ready of `n` if it has one. With `crash_after_persist` it stops after step 1;
+  // `torn_entries` >= 0 then persists only that many of the Ready's entries and nothing else.
+  bool HandleReady(Node& n, bool crash_after_persist = false, int torn_entries = -1);
+  void Persist(Node& n, raft::Ready& rd, int torn_entries = -1);
   void ApplyCommitted(Node& n, const std::vector<raftpb::Entry>& entries);
   void Deliver(size_t i);
   bool Linked(uint64_t from, uint64_t to) const;
