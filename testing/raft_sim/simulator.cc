@@ -472,6 +472,9 @@ bool Simulator::Apply(const Event& event) {
 }
 
 bool Simulator::Converge(int max_rounds) {
+  // Converge's own events are not kept in the trace (thousands of rounds); it is deterministic
+  // given the events before it, so "then Converge()" in the trace replays it.
+  converged_at_ = events_.size();
   Apply({Event::kHeal, 0, 0});
   for (auto& [id, n] : nodes_) {
     if (!n->raw) Apply({Event::kRestart, static_cast<uint8_t>(id - 1), 0});
@@ -502,7 +505,7 @@ bool Simulator::Converge(int max_rounds) {
     ++since_proposal;
     if (final_data.empty() || since_proposal > 5 * options_.election_tick) {
       for (auto& [id, n] : nodes_) {
-        if (n->raw->Role() != StateType::kLeader) continue;
+        if (!n->raw || n->raw->Role() != StateType::kLeader) continue;
         std::string data = absl::StrCat("final.", ++proposals_);
         if (n->raw->Propose(data).ok()) {
           final_data = data;
@@ -529,6 +532,10 @@ std::string Simulator::Trace() const {
       events_.size());
   for (size_t i = 0; i < events_.size(); ++i) {
     absl::StrAppend(&out, "  #", i + 1, " ", events_[i].ToString(), "\n");
+  }
+  if (converged_at_ > 0) {
+    absl::StrAppend(&out, "  then Converge() after event #", converged_at_,
+                    " (violations numbered beyond it happened while converging)\n");
   }
   absl::StrAppend(&out, "violations:\n");
   for (const std::string& v : violations_) absl::StrAppend(&out, "  ", v, "\n");

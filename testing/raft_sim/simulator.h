@@ -189,6 +189,7 @@ class Simulator {
   std::vector<raftpb::Message> in_flight_;
   std::set<std::pair<uint64_t, uint64_t>> cut_;
   std::vector<Event> events_;
+  size_t converged_at_ = 0;  // events_.size() when Converge() started (0: not called)
   std::vector<std::string> violations_;
   uint64_t delivered_ = 0;
   uint64_t dropped_ = 0;
