@@ -2,12 +2,14 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iterator>
 #include <system_error>
 
 #include "raft/raftpb/raft.pb.h"
 #include "server/errors.h"
+#include "server/member_id.h"
 #include "server/raft_glog.h"
 #include "server/request_check.h"
 #include "server/watch_session.h"
@@ -150,6 +152,10 @@ absl::Status EtcdServer::CreateRaftNode() {
   return absl::OkStatus();
 }
 
+void EtcdServer::CreateTransport() {
+  if (options_.new_transport) transport_ = options_.new_transport(member_id_, cluster_id_, this);
+}
+
 absl::Status EtcdServer::OpenNewMember(const std::string& wal_dir) {
   if (options_.member_id == 0 || options_.cluster_id == 0) {
     return absl::InvalidArgumentError("a new member needs a member ID and a cluster ID");
@@ -163,6 +169,21 @@ absl::Status EtcdServer::OpenNewMember(const std::string& wal_dir) {
   }
   member_id_ = options_.member_id;
   cluster_id_ = options_.cluster_id;
+  std::vector<serverpb::Member> members = options_.initial_members;
+  if (members.empty()) {
+    serverpb::Member self;
+    self.set_id(member_id_);
+    self.set_name(options_.name);
+    for (const auto& u : options_.peer_urls) self.add_peer_urls(u);
+    members.push_back(std::move(self));
+  }
+  if (std::none_of(members.begin(), members.end(),
+                   [&](const serverpb::Member& m) { return m.id() == member_id_; })) {
+    return absl::InvalidArgumentError("the initial cluster does not include this member");
+  }
+  // Every member of the new cluster must write the same first entries.
+  std::sort(members.begin(), members.end(),
+            [](const serverpb::Member& a, const serverpb::Member& b) { return a.id() < b.id(); });
   serverpb::WalMetadata metadata;
   metadata.set_member_id(member_id_);
   metadata.set_cluster_id(cluster_id_);
@@ -172,18 +193,17 @@ absl::Status EtcdServer::OpenNewMember(const std::string& wal_dir) {
   if (!w.ok()) return w.status();
   wal_ = std::move(*w);
 
+  CreateTransport();
   if (absl::Status s = CreateRaftNode(); !s.ok()) return s;
 
-  serverpb::Member self;
-  self.set_id(member_id_);
-  self.set_name(options_.name);
-  for (const auto& u : options_.peer_urls) self.add_peer_urls(u);
-  raft::Peer peer{member_id_, self.SerializeAsString()};
-  if (absl::Status s = node_->Bootstrap({peer}); !s.ok()) return s;
+  std::vector<raft::Peer> peers;
+  for (const serverpb::Member& m : members) peers.push_back({m.id(), m.SerializeAsString()});
+  if (absl::Status s = node_->Bootstrap(peers); !s.ok()) return s;
   // Make the initial membership durable before anything else can happen: a member whose WAL
   // exists but lacks it could never elect a leader after a crash.
   while (node_->HasReady()) HandleReady();
-  LOG(INFO) << "started as a new member of a new single-member cluster";
+  LOG(INFO) << "started as a new member of a new cluster of " << members.size()
+            << " member(s)";
   return absl::OkStatus();
 }
 
@@ -213,6 +233,7 @@ absl::Status EtcdServer::OpenExistingMember(const std::string& wal_dir) {
   LOG(INFO) << "restarting member from WAL: term=" << contents->state.term()
             << " commit=" << contents->state.commit() << " entries=" << contents->entries.size();
 
+  CreateTransport();
   if (absl::Status s = CreateRaftNode(); !s.ok()) return s;
   return absl::OkStatus();
 }
@@ -226,6 +247,7 @@ void EtcdServer::Stop() {
   wake_.notify_all();
   leader_known_.notify_all();
   if (loop_.joinable()) loop_.join();
+  if (transport_) transport_->Stop();
   // Reads already cleared are still answered; then the read thread ends.
   {
     std::lock_guard lock(reads_mu_);
@@ -273,19 +295,37 @@ void EtcdServer::RunLoop() {
   auto next_tick = Clock::now() + tick_interval;
   std::vector<Proposal> unproposed;  // waiting for a leader
   bool campaigned = false;
+  // etcd's adjustTicks: once the peers are connected, a fresh member fast-forwards its
+  // election clock so that the first election does not wait a whole timeout; it keeps two
+  // ticks to hear from a leader that may already exist.
+  bool ticks_adjusted = false;
+  const auto adjust_until = Clock::now() + std::chrono::seconds(5);
   while (true) {
     std::vector<Proposal> proposals;
     std::vector<ReadWaiter> reads;
     {
       std::unique_lock lock(mu_);
       wake_.wait_until(lock, next_tick, [&] {
-        return stopping_ || !proposals_.empty() || !reads_.empty();
+        return stopping_ || !proposals_.empty() || !reads_.empty() || !inbox_.empty() ||
+               !unreachable_.empty() || !snapshot_reports_.empty();
       });
       if (stopping_) return;
       proposals.swap(proposals_);
       reads.swap(reads_);
     }
+    StepInbox();
     const auto now = Clock::now();
+    if (!ticks_adjusted && conf_state_.voters_size() > 1 && transport_ != nullptr) {
+      if (now > adjust_until) {
+        ticks_adjusted = true;
+      } else if (transport_->ActivePeers() > 1) {
+        ticks_adjusted = true;
+        const int ticks = options_.election_timeout_ms / options_.heartbeat_interval_ms - 2;
+        LOG(INFO) << "initialized peer connections; fast-forwarding " << ticks
+                  << " election ticks";
+        for (int i = 0; i < ticks; ++i) node_->Tick();
+      }
+    }
     if (now >= next_tick) {
       node_->Tick();
       RevokeExpiredLeases();
@@ -347,8 +387,57 @@ void EtcdServer::RunLoop() {
         while (node_->HasReady()) HandleReady();
       }
     }
+    MaybePublish();
     FinishReads();
   }
+}
+
+void EtcdServer::StepInbox() {
+  std::vector<raftpb::Message> inbox;
+  std::vector<uint64_t> unreachable;
+  std::vector<std::pair<uint64_t, bool>> snapshot_reports;
+  {
+    std::lock_guard lock(mu_);
+    inbox.swap(inbox_);
+    unreachable.swap(unreachable_);
+    snapshot_reports.swap(snapshot_reports_);
+  }
+  for (raftpb::Message& m : inbox) {
+    if (m.to() != member_id_) continue;
+    const uint64_t from = m.from();
+    const auto type = m.type();
+    if (absl::Status s = node_->Step(std::move(m)); !s.ok()) {
+      VLOG(1) << "dropped " << raftpb::MessageType_Name(type) << " from "
+              << MemberIdToString(from) << ": " << s;
+    }
+  }
+  for (uint64_t id : unreachable) node_->ReportUnreachable(id);
+  for (const auto& [id, ok] : snapshot_reports) {
+    node_->ReportSnapshot(id, ok ? raft::SnapshotStatus::kFinish : raft::SnapshotStatus::kFailure);
+  }
+}
+
+void EtcdServer::MaybePublish() {
+  if (published_ || publishing_ || node_->Lead() == raft::kNone) return;
+  publishing_ = true;
+  serverpb::InternalRaftRequest req;
+  serverpb::MemberAttributes* attributes = req.mutable_member_attributes();
+  attributes->set_id(member_id_);
+  attributes->set_name(options_.name);
+  for (const auto& u : options_.client_urls) attributes->add_client_urls(u);
+  // The waiter runs on the loop thread (apply, or the deadline check), so publishing_ needs
+  // no lock; a failed attempt is retried on the next loop iteration.
+  Propose(std::move(req), [this](ApplyResult result) {
+    publishing_ = false;
+    if (result.status.ok()) {
+      published_ = true;
+      LOG(INFO) << "published local member to cluster through raft: name=" << options_.name
+                << " id=" << MemberIdToString(member_id_);
+    } else {
+      LOG(WARNING) << "failed to publish local member to cluster through raft: "
+                   << result.status.message();
+    }
+  });
 }
 
 void EtcdServer::HandleReady() {
@@ -388,7 +477,15 @@ void EtcdServer::HandleReady() {
     CHECK(raft_storage_.Append(rd.entries).ok());
     raft_index_ = rd.entries.back().index();
   }
-  // 2. Send: a single-member cluster has no one to send to. (Peer transport: issue 5.)
+  // 2. Send, now that what the messages promise is durable.
+  if (!rd.messages.empty()) {
+    if (transport_ != nullptr) {
+      transport_->Send(std::move(rd.messages));
+    } else {
+      LOG_EVERY_N(WARNING, 100) << "no peer transport: dropping " << rd.messages.size()
+                                << " Raft message(s)";
+    }
+  }
   // 3. Apply, in log order.
   for (const raftpb::Entry& e : rd.committed_entries) ApplyEntry(e);
   for (const raft::ReadState& rs : rd.read_states) {
@@ -475,6 +572,9 @@ EtcdServer::ApplyResult EtcdServer::ApplyRequest(const serverpb::InternalRaftReq
       return ApplyLeaseGrant(req.lease_grant());
     case serverpb::InternalRaftRequest::kLeaseRevoke:
       return ApplyLeaseRevoke(req.lease_revoke());
+    case serverpb::InternalRaftRequest::kMemberAttributes:
+      ApplyMemberAttributes(req.member_attributes());
+      return ApplyResult{};
     default:
       LOG(WARNING) << "ignoring entry with unknown request " << req.request_case();
       return ApplyResult{absl::InvalidArgumentError("unknown request"), nullptr};
@@ -491,18 +591,37 @@ void EtcdServer::ApplyConfChange(const raftpb::Entry& e) {
       cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE) {
     serverpb::Member m;
     if (m.ParseFromString(cc.context())) {
+      m.set_id(cc.node_id());
       m.set_is_learner(cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE);
-      if (m.id() == member_id_) {
-        m.clear_client_urls();
-        for (const auto& u : options_.client_urls) m.add_client_urls(u);
+      const std::vector<std::string> urls(m.peer_urls().begin(), m.peer_urls().end());
+      {
+        std::lock_guard lock(members_mu_);
+        auto it = members_.find(cc.node_id());
+        if (it != members_.end()) {
+          // Re-applied (restart) or a learner promoted: keep the published attributes.
+          m.set_name(it->second.name());
+          *m.mutable_client_urls() = it->second.client_urls();
+        }
+        members_[cc.node_id()] = std::move(m);
       }
-      std::lock_guard lock(members_mu_);
-      members_[cc.node_id()] = std::move(m);
+      if (transport_ != nullptr) transport_->AddPeer(cc.node_id(), urls);
     }
   } else if (cc.type() == raftpb::CONF_CHANGE_REMOVE_NODE) {
-    std::lock_guard lock(members_mu_);
-    members_.erase(cc.node_id());
+    {
+      std::lock_guard lock(members_mu_);
+      members_.erase(cc.node_id());
+      removed_.insert(cc.node_id());
+    }
+    if (transport_ != nullptr) transport_->RemovePeer(cc.node_id());
   }
+}
+
+void EtcdServer::ApplyMemberAttributes(const serverpb::MemberAttributes& attributes) {
+  std::lock_guard lock(members_mu_);
+  auto it = members_.find(attributes.id());
+  if (it == members_.end()) return;  // removed since it published
+  it->second.set_name(attributes.name());
+  *it->second.mutable_client_urls() = attributes.client_urls();
 }
 
 void EtcdServer::ExpireDeadlines(Clock::time_point now) {
@@ -570,14 +689,7 @@ void EtcdServer::FillHeader(etcdserverpb::ResponseHeader* h) const {
 
 template <typename Response>
 void EtcdServer::ProposeAndWait(serverpb::InternalRaftRequest req, api::Done<Response> done) {
-  const uint64_t id = next_request_id_.fetch_add(1);
-  req.mutable_header()->set_id(id);
-  std::string data = req.SerializeAsString();
-  if (static_cast<int64_t>(data.size()) > options_.max_request_bytes) {
-    std::move(done)(ErrRequestTooLarge());
-    return;
-  }
-  Waiter waiter = [this, done = std::move(done)](ApplyResult result) mutable {
+  Propose(std::move(req), [this, done = std::move(done)](ApplyResult result) mutable {
     if (!result.status.ok()) {
       std::move(done)(result.status);
       return;
@@ -590,7 +702,17 @@ void EtcdServer::ProposeAndWait(serverpb::InternalRaftRequest req, api::Done<Res
     auto* resp = static_cast<Response*>(result.response.get());
     FillHeader(resp->mutable_header());
     std::move(done)(std::move(*resp));
-  };
+  });
+}
+
+void EtcdServer::Propose(serverpb::InternalRaftRequest req, Waiter waiter) {
+  const uint64_t id = next_request_id_.fetch_add(1);
+  req.mutable_header()->set_id(id);
+  std::string data = req.SerializeAsString();
+  if (static_cast<int64_t>(data.size()) > options_.max_request_bytes) {
+    std::move(waiter)(ApplyResult{ErrRequestTooLarge(), nullptr});
+    return;
+  }
   const Clock::time_point deadline = RequestDeadline();
   {
     std::lock_guard lock(mu_);
@@ -807,39 +929,98 @@ void EtcdServer::LeaseRevoke(const etcdserverpb::LeaseRevokeRequest& r,
   ProposeAndWait(std::move(req), std::move(done));
 }
 
-void EtcdServer::LeaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& r,
-                                api::Done<etcdserverpb::LeaseKeepAliveResponse> done) {
-  auto ttl = lessor_->Renew(r.id(), lease::Clock::now());
-  if (!ttl.ok() && lease::IsNotPrimary(ttl.status())) {
-    std::move(done)(ErrNoLeader());  // forwarding to the leader comes with multi-member clusters
-    return;
-  }
+absl::StatusOr<etcdserverpb::LeaseKeepAliveResponse> EtcdServer::LocalLeaseKeepAlive(int64_t id) {
+  auto ttl = lessor_->Renew(id, lease::Clock::now());
+  if (!ttl.ok() && lease::IsNotPrimary(ttl.status())) return ErrNoLeader();
   etcdserverpb::LeaseKeepAliveResponse resp;
   FillHeader(resp.mutable_header());
   resp.mutable_header()->set_revision(kv_->Rev());
-  resp.set_id(r.id());
+  resp.set_id(id);
   resp.set_ttl(ttl.ok() ? *ttl : 0);  // etcd answers TTL 0 for a lease it does not know
-  std::move(done)(std::move(resp));
+  return resp;
 }
 
-void EtcdServer::LeaseTimeToLive(const etcdserverpb::LeaseTimeToLiveRequest& r,
-                                 api::Done<etcdserverpb::LeaseTimeToLiveResponse> done) {
+etcdserverpb::LeaseTimeToLiveResponse EtcdServer::LocalLeaseTimeToLive(int64_t id, bool keys) {
   etcdserverpb::LeaseTimeToLiveResponse resp;
   FillHeader(resp.mutable_header());
   resp.mutable_header()->set_revision(kv_->Rev());
-  resp.set_id(r.id());
-  auto info = lessor_->Lookup(r.id(), lease::Clock::now());
+  resp.set_id(id);
+  auto info = lessor_->Lookup(id, lease::Clock::now());
   if (!info) {
     resp.set_ttl(-1);  // as etcd: not an error, TTL -1
   } else {
     // Whole seconds left, rounded down as etcd does.
     resp.set_ttl(std::chrono::duration_cast<std::chrono::seconds>(info->remaining).count());
     resp.set_grantedttl(info->granted_ttl);
-    if (r.keys()) {
+    if (keys) {
       for (const std::string& k : info->keys) resp.add_keys(k);
     }
   }
-  std::move(done)(std::move(resp));
+  return resp;
+}
+
+void EtcdServer::ForwardLease(const peerpb::LeaseRequest& request,
+                              absl::AnyInvocable<void(absl::StatusOr<std::string>) &&> done) {
+  const uint64_t leader = leader_;
+  if (leader == raft::kNone || leader == member_id_ || transport_ == nullptr) {
+    std::move(done)(ErrNoLeader());
+    return;
+  }
+  transport_->ForwardLease(
+      leader, request, std::chrono::milliseconds(options_.election_timeout_ms),
+      [done = std::move(done)](absl::StatusOr<peerpb::LeaseResponse> r) mutable {
+        if (!r.ok()) {
+          LOG(WARNING) << "forwarding a lease request to the leader failed: " << r.status();
+          std::move(done)(ErrNoLeader());
+          return;
+        }
+        std::move(done)(std::move(*r->mutable_response()));
+      });
+}
+
+void EtcdServer::LeaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& r,
+                                api::Done<etcdserverpb::LeaseKeepAliveResponse> done) {
+  // Only the leader runs lease clocks; a follower passes the renewal on.
+  if (lessor_->IsPrimary()) {
+    std::move(done)(LocalLeaseKeepAlive(r.id()));
+    return;
+  }
+  peerpb::LeaseRequest req;
+  req.set_id(r.id());
+  ForwardLease(req, [this, done = std::move(done)](absl::StatusOr<std::string> bytes) mutable {
+    etcdserverpb::LeaseKeepAliveResponse resp;
+    if (!bytes.ok()) {
+      std::move(done)(bytes.status());
+    } else if (!resp.ParseFromString(*bytes)) {
+      std::move(done)(ErrNoLeader());
+    } else {
+      FillHeader(resp.mutable_header());
+      std::move(done)(std::move(resp));
+    }
+  });
+}
+
+void EtcdServer::LeaseTimeToLive(const etcdserverpb::LeaseTimeToLiveRequest& r,
+                                 api::Done<etcdserverpb::LeaseTimeToLiveResponse> done) {
+  if (lessor_->IsPrimary()) {
+    std::move(done)(LocalLeaseTimeToLive(r.id(), r.keys()));
+    return;
+  }
+  peerpb::LeaseRequest req;
+  req.set_id(r.id());
+  req.set_keys(r.keys());
+  req.set_time_to_live(true);
+  ForwardLease(req, [this, done = std::move(done)](absl::StatusOr<std::string> bytes) mutable {
+    etcdserverpb::LeaseTimeToLiveResponse resp;
+    if (!bytes.ok()) {
+      std::move(done)(bytes.status());
+    } else if (!resp.ParseFromString(*bytes)) {
+      std::move(done)(ErrNoLeader());
+    } else {
+      FillHeader(resp.mutable_header());
+      std::move(done)(std::move(resp));
+    }
+  });
 }
 
 void EtcdServer::LeaseLeases(const etcdserverpb::LeaseLeasesRequest&,
@@ -849,6 +1030,69 @@ void EtcdServer::LeaseLeases(const etcdserverpb::LeaseLeasesRequest&,
   resp.mutable_header()->set_revision(kv_->Rev());
   for (const lease::LeaseInfo& l : lessor_->Leases(lease::Clock::now())) {
     resp.add_leases()->set_id(l.id);
+  }
+  std::move(done)(std::move(resp));
+}
+
+// ---- transport::PeerHandler ----
+
+void EtcdServer::Receive(raftpb::Message m) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    inbox_.push_back(std::move(m));
+  }
+  wake_.notify_one();
+}
+
+void EtcdServer::ReportUnreachable(uint64_t id) {
+  {
+    std::lock_guard lock(mu_);
+    unreachable_.push_back(id);
+  }
+  wake_.notify_one();
+}
+
+void EtcdServer::ReportSnapshot(uint64_t id, bool ok) {
+  {
+    std::lock_guard lock(mu_);
+    snapshot_reports_.emplace_back(id, ok);
+  }
+  wake_.notify_one();
+}
+
+bool EtcdServer::IsRemoved(uint64_t id) {
+  std::lock_guard lock(members_mu_);
+  return removed_.count(id) > 0;
+}
+
+void EtcdServer::OnRemoved() {
+  LOG_EVERY_N(ERROR, 100) << "the member has been permanently removed from the cluster";
+}
+
+peerpb::MembersResponse EtcdServer::Members() {
+  peerpb::MembersResponse resp;
+  resp.set_cluster_id(cluster_id_);
+  std::lock_guard lock(members_mu_);
+  for (const auto& [id, m] : members_) *resp.add_members() = m;
+  return resp;
+}
+
+void EtcdServer::Lease(const peerpb::LeaseRequest& request, transport::LeaseDone done) {
+  if (!lessor_->IsPrimary()) {
+    std::move(done)(ErrNoLeader());
+    return;
+  }
+  peerpb::LeaseResponse resp;
+  if (request.time_to_live()) {
+    resp.set_response(LocalLeaseTimeToLive(request.id(), request.keys()).SerializeAsString());
+  } else {
+    auto r = LocalLeaseKeepAlive(request.id());
+    if (!r.ok()) {
+      std::move(done)(r.status());
+      return;
+    }
+    resp.set_response(r->SerializeAsString());
   }
   std::move(done)(std::move(resp));
 }

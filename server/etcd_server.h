@@ -11,7 +11,13 @@
 // shares it, then waits for the applied index to reach the read index), or served from the local
 // state when the request says `serializable`.
 //
-// This version runs single-member clusters; the peer transport is issue "multi-member clusters".
+// Members talk to each other through a transport::RaftTransport (gRPC in the daemon): Raft
+// messages go out after the WAL write of the Ready that produced them; a proposal made on a
+// follower is forwarded to the leader by Raft itself (MsgProp), and the follower answers its
+// client when it applies the entry; a linearizable read on a follower asks the leader for the
+// read index (MsgReadIndex). Lease renewals and time-to-live queries go to the leader, which
+// alone runs the lease clocks. Each member publishes its name and client URLs through Raft once
+// it has a leader, as etcd does, so every member lists them.
 //
 // Thread-safety: all public methods are thread-safe.
 #ifndef ETCD_SERVER_ETCD_SERVER_H_
@@ -22,9 +28,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +48,7 @@
 #include "raft/storage.h"
 #include "server/apply.h"
 #include "server/serverpb/etcdserver.pb.h"
+#include "server/transport/raft_transport.h"
 #include "wal/wal.h"
 
 namespace etcd::server {
@@ -48,8 +57,11 @@ namespace etcd::server {
 // and behaviour it implements, so that clients enable the same features.
 inline constexpr char kServerVersion[] = "3.4.23";
 
-class EtcdServer final : public api::EtcdApi {
+class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
  public:
+  using TransportFactory = std::function<std::unique_ptr<transport::RaftTransport>(
+      uint64_t member_id, uint64_t cluster_id, transport::PeerHandler* handler)>;
+
   struct Options {
     // Human-readable member name (etcd --name).
     std::string name = "default";
@@ -64,6 +76,13 @@ class EtcdServer final : public api::EtcdApi {
     // where the IDs stored in the WAL win.
     uint64_t member_id = 0;
     uint64_t cluster_id = 0;
+    // The members of a new cluster (--initial-cluster), this one included, with IDs, names and
+    // peer URLs; used only to bootstrap a member without a WAL. Empty: a single-member cluster
+    // of this member alone.
+    std::vector<serverpb::Member> initial_members;
+    // Creates the peer transport once the member's and cluster's IDs are known (on restart
+    // they come from the WAL). Null: no transport; only a single-member cluster then works.
+    TransportFactory new_transport;
     // Raft timing: one tick per heartbeat interval; the election timeout in ticks is
     // election_timeout_ms / heartbeat_interval_ms.
     int heartbeat_interval_ms = 100;
@@ -125,6 +144,9 @@ class EtcdServer final : public api::EtcdApi {
   void LeaseLeases(const etcdserverpb::LeaseLeasesRequest& r,
                    api::Done<etcdserverpb::LeaseLeasesResponse> done) override;
 
+  // Whether this member has published its name and client URLs (applied through Raft).
+  bool published() const { return published_.load(); }
+
  private:
   // The result of applying one entry, handed to the member that proposed it.
   struct ApplyResult {
@@ -153,18 +175,39 @@ class EtcdServer final : public api::EtcdApi {
     std::vector<ReadWaiter> waiters;
   };
 
+  // transport::PeerHandler.
+  void Receive(raftpb::Message m) override;
+  void ReportUnreachable(uint64_t id) override;
+  void ReportSnapshot(uint64_t id, bool ok) override;
+  bool IsRemoved(uint64_t id) override;
+  void OnRemoved() override;
+  peerpb::MembersResponse Members() override;
+  void Lease(const peerpb::LeaseRequest& request, transport::LeaseDone done) override;
+
   explicit EtcdServer(Options options);
   absl::Status Open();
   absl::Status OpenNewMember(const std::string& wal_dir);
   absl::Status OpenExistingMember(const std::string& wal_dir);
   // REQUIRES: member_id_ set and raft_storage_ loaded.
   absl::Status CreateRaftNode();
+  void CreateTransport();
 
   void RunLoop();
   void HandleReady();
   void ApplyEntry(const raftpb::Entry& entry);
   ApplyResult ApplyRequest(const serverpb::InternalRaftRequest& req);
   void ApplyConfChange(const raftpb::Entry& entry);
+  void ApplyMemberAttributes(const serverpb::MemberAttributes& attributes);
+  // Steps received messages and reports into Raft (loop thread).
+  void StepInbox();
+  // Proposes this member's attributes until they are applied (loop thread).
+  void MaybePublish();
+  // The lease calls as the leader answers them (locally).
+  absl::StatusOr<etcdserverpb::LeaseKeepAliveResponse> LocalLeaseKeepAlive(int64_t id);
+  etcdserverpb::LeaseTimeToLiveResponse LocalLeaseTimeToLive(int64_t id, bool keys);
+  // Sends a lease request to the leader; `parse` turns its answer into the response.
+  void ForwardLease(const peerpb::LeaseRequest& request,
+                    absl::AnyInvocable<void(absl::StatusOr<std::string>) &&> done);
   ApplyResult ApplyLeaseGrant(const etcdserverpb::LeaseGrantRequest& r);
   ApplyResult ApplyLeaseRevoke(const etcdserverpb::LeaseRevokeRequest& r);
   // Keeps the lessor's key attachments in step with committed changes.
@@ -183,6 +226,8 @@ class EtcdServer final : public api::EtcdApi {
   // Proposes `req` through Raft; `done` gets the response of applying it, header filled.
   template <typename Response>
   void ProposeAndWait(serverpb::InternalRaftRequest req, api::Done<Response> done);
+  // Proposes `req` (its header ID set here); `waiter` gets the result of applying it.
+  void Propose(serverpb::InternalRaftRequest req, Waiter waiter);
   // Runs `read` after a linearizable read barrier (or at once when `serializable`).
   void ReadBarrier(bool serializable, ReadWaiter then);
   void FillHeader(etcdserverpb::ResponseHeader* h) const;
@@ -198,6 +243,7 @@ class EtcdServer final : public api::EtcdApi {
   std::unique_ptr<lease::Lessor> lessor_;
   std::unique_ptr<Applier> applier_;
   std::unique_ptr<wal::Wal> wal_;
+  std::unique_ptr<transport::RaftTransport> transport_;
   raft::MemoryStorage raft_storage_;
   // Owned by the loop thread once it runs.
   std::unique_ptr<raft::RawNode> node_;
@@ -213,6 +259,10 @@ class EtcdServer final : public api::EtcdApi {
 
   mutable std::mutex members_mu_;
   std::map<uint64_t, serverpb::Member> members_;  // guarded by members_mu_
+  std::set<uint64_t> removed_;                    // guarded by members_mu_
+
+  std::atomic<bool> published_{false};
+  bool publishing_ = false;  // loop thread only: a publish proposal is in flight
 
   std::mutex mu_;
   std::condition_variable wake_;
@@ -221,6 +271,9 @@ class EtcdServer final : public api::EtcdApi {
   std::vector<Proposal> proposals_;           // guarded by mu_: to hand to Raft
   std::vector<ReadWaiter> reads_;             // guarded by mu_: waiting for a ReadIndex round
   std::map<uint64_t, PendingWrite> pending_;  // guarded by mu_: proposed, waiting to apply
+  std::vector<raftpb::Message> inbox_;        // guarded by mu_: received from peers
+  std::vector<uint64_t> unreachable_;         // guarded by mu_: to report to Raft
+  std::vector<std::pair<uint64_t, bool>> snapshot_reports_;  // guarded by mu_
 
   // Loop thread only.
   std::deque<ReadBatch> read_batches_;

@@ -32,7 +32,7 @@ absl::StatusOr<EtcdProcess> EtcdProcess::StartRaw(const std::string& binary,
                                                   const std::string& name,
                                                   const std::vector<std::string>& args,
                                                   const std::map<std::string, std::string>& env,
-                                                  int client_port) {
+                                                  int client_port, bool wait_healthy) {
   EtcdProcess p;
   p.binary_ = binary;
   p.name_ = name;
@@ -41,16 +41,16 @@ absl::StatusOr<EtcdProcess> EtcdProcess::StartRaw(const std::string& binary,
   p.raw_args_.insert(p.raw_args_.begin(), binary);
   p.env_ = env;
   p.client_port_ = client_port;
-  if (absl::Status s = p.Launch(); !s.ok()) return s;
+  if (absl::Status s = p.Launch(wait_healthy); !s.ok()) return s;
   return p;
 }
 
-absl::Status EtcdProcess::Launch() {
+absl::Status EtcdProcess::Launch(bool wait_healthy) {
   if (!raw_args_.empty()) {
     auto proc = Process::Start(raw_args_, env_, log_path_);
     if (!proc.ok()) return proc.status();
     process_.emplace(std::move(*proc));
-    return WaitHealthy();
+    return wait_healthy ? WaitHealthy() : absl::OkStatus();
   }
   const std::string client = "http://127.0.0.1:" + std::to_string(client_port_);
   const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);

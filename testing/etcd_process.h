@@ -27,11 +27,17 @@ class EtcdProcess {
                                            const std::vector<std::string>& extra_flags = {});
 
   // Starts `binary` with exactly `args` and `env` (the caller chooses flags, ports and data
-  // dir; `client_port` is where it will serve), and waits until it serves.
+  // dir; `client_port` is where it will serve), and waits until it serves unless
+  // `wait_healthy` is false (a member of a cluster whose other members are not started yet:
+  // call WaitHealthy() once they are).
   static absl::StatusOr<EtcdProcess> StartRaw(const std::string& binary, const std::string& name,
                                               const std::vector<std::string>& args,
                                               const std::map<std::string, std::string>& env,
-                                              int client_port);
+                                              int client_port, bool wait_healthy = true);
+
+  // Waits until the member serves: `etcdctl endpoint health` succeeds (it needs a leader and
+  // a quorum), at most 30 s. Errors: Aborted if the process exited, DeadlineExceeded.
+  absl::Status WaitHealthy();
 
   // Restarts the same member on the same data dir and ports (after Kill or Stop).
   absl::Status Restart();
@@ -39,6 +45,10 @@ class EtcdProcess {
   void Kill() { process_->Kill(); }
   // SIGTERM and wait; returns the exit code.
   absl::StatusOr<int> Stop();
+  // SIGSTOP / SIGCONT: the member freezes (a partition, as its peers see it) and goes on.
+  void Pause() { process_->Pause(); }
+  void Resume() { process_->Resume(); }
+  bool Running() { return process_.has_value() && process_->Running(); }
 
   // Runs the real etcdctl (API v3) against this member with `args`, feeding `input`.
   absl::StatusOr<CommandResult> Etcdctl(const std::vector<std::string>& args,
@@ -57,8 +67,7 @@ class EtcdProcess {
 
  private:
   EtcdProcess() = default;
-  absl::Status Launch();
-  absl::Status WaitHealthy();
+  absl::Status Launch(bool wait_healthy = true);
 
   std::string binary_, name_, data_dir_, log_path_;
   std::vector<std::string> extra_flags_;

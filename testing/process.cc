@@ -210,6 +210,14 @@ void Process::Kill() {
   if (Running()) (void)Signal(SIGKILL);
 }
 
+void Process::Pause() {
+  if (Running()) kill(pid_, SIGSTOP);
+}
+
+void Process::Resume() {
+  if (Running()) kill(pid_, SIGCONT);
+}
+
 int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

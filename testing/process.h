@@ -53,6 +53,10 @@ class Process {
   absl::StatusOr<int> Signal(int sig, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // SIGKILL and wait.
   void Kill();
+  // SIGSTOP / SIGCONT: freezes the process (its sockets stay open, nothing is answered) and
+  // lets it go on.
+  void Pause();
+  void Resume();
   const std::string& log_path() const { return log_path_; }
 
  private:

@@ -9,16 +9,20 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <algorithm>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "api/v3rpc/services.h"
 #include "server/concurrency.h"
 #include "server/config.h"
 #include "server/etcd_server.h"
 #include "server/member_id.h"
+#include "server/transport/grpc_transport.h"
 
 extern char** environ;
 
@@ -58,8 +62,76 @@ std::vector<std::string> UrlStrings(const std::vector<server::Url>& urls) {
   return out;
 }
 
-// The member and cluster IDs of a new member, from --initial-cluster and the token, as etcd.
-absl::Status ComputeIds(const server::ServerConfig& config, server::EtcdServer::Options* options) {
+// Go's %q of a []string: ["a" "b"].
+std::string QuoteList(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? " \"" : "\"") + v[i] + "\"";
+  return out + "]";
+}
+
+// "localhost" and 127.0.0.1 name the same listener (the daemon binds localhost as 127.0.0.1).
+std::string Resolved(const std::string& url) {
+  auto parsed = server::ParseUrl(url);
+  if (!parsed.ok() || parsed->host != "localhost") return url;
+  parsed->host = "127.0.0.1";
+  return parsed->ToString();
+}
+
+// etcd's advertiseMatchesCluster: this member's entry in --initial-cluster must list exactly
+// its --initial-advertise-peer-urls.
+absl::Status CheckAdvertiseMatchesCluster(const std::string& name,
+                                          std::vector<std::string> cluster_urls,
+                                          std::vector<std::string> advertised) {
+  std::sort(cluster_urls.begin(), cluster_urls.end());
+  std::sort(advertised.begin(), advertised.end());
+  if (cluster_urls == advertised) return absl::OkStatus();
+  std::string why;
+  if (cluster_urls.size() != advertised.size()) {
+    why = "len(" + QuoteList(advertised) + ") != len(" + QuoteList(cluster_urls) + ")";
+  } else {
+    std::vector<std::string> a, b;
+    for (const auto& u : advertised) a.push_back(Resolved(u));
+    for (const auto& u : cluster_urls) b.push_back(Resolved(u));
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    if (a == b) return absl::OkStatus();
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) {
+        why = "resolved urls: \"" + a[i] + "\" != \"" + b[i] + "\"";
+        break;
+      }
+    }
+  }
+  const std::string advertised_str = absl::StrJoin(advertised, ",");
+  std::vector<std::string> missing;
+  for (const auto& u : cluster_urls) {
+    if (std::find(advertised.begin(), advertised.end(), u) == advertised.end()) {
+      missing.push_back(name + "=" + u);
+    }
+  }
+  if (!missing.empty()) {
+    return absl::InvalidArgumentError("--initial-cluster has " + absl::StrJoin(missing, ",") +
+                                      " but missing from --initial-advertise-peer-urls=" +
+                                      advertised_str + " (" + why + ")");
+  }
+  std::vector<std::string> self;
+  for (const auto& u : advertised) {
+    self.push_back(name + "=" + u);
+    if (std::find(cluster_urls.begin(), cluster_urls.end(), u) == cluster_urls.end()) {
+      missing.push_back(u);
+    }
+  }
+  return absl::InvalidArgumentError("--initial-advertise-peer-urls has " +
+                                    absl::StrJoin(missing, ",") +
+                                    " but missing from --initial-cluster=" +
+                                    absl::StrJoin(self, ","));
+}
+
+// The member and cluster IDs of a new member and the members of its new cluster, from
+// --initial-cluster and the token, checked as etcd checks them (etcdserver/config.go
+// VerifyBootstrap).
+absl::Status BootstrapMembers(const server::ServerConfig& config,
+                              server::EtcdServer::Options* options) {
   auto cluster = server::ParseInitialCluster(config.initial_cluster);
   if (!cluster.ok()) return cluster.status();
   auto self = cluster->find(config.name);
@@ -67,20 +139,51 @@ absl::Status ComputeIds(const server::ServerConfig& config, server::EtcdServer::
     return absl::InvalidArgumentError("couldn't find local name \"" + config.name +
                                       "\" in the initial cluster configuration");
   }
-  if (cluster->size() > 1) {
+  if (config.initial_cluster_state == server::ClusterState::kExisting) {
     return absl::UnimplementedError(
-        "multi-member clusters are not supported yet: --initial-cluster must name only this "
-        "member");
+        "joining an existing cluster (--initial-cluster-state=existing) is not supported yet");
+  }
+  if (absl::Status s = CheckAdvertiseMatchesCluster(config.name, self->second,
+                                                    UrlStrings(config.initial_advertise_peer_urls));
+      !s.ok()) {
+    return s;
+  }
+  std::set<std::string> seen;
+  std::vector<std::string> items;
+  for (const auto& [name, urls] : *cluster) {
+    for (const auto& u : urls) items.push_back(name + "=" + u);
+  }
+  for (const auto& [name, urls] : *cluster) {
+    for (const auto& u : urls) {
+      if (!seen.insert(u).second) {
+        return absl::InvalidArgumentError("initial cluster " + absl::StrJoin(items, ",") +
+                                          " has duplicate url");
+      }
+    }
   }
   std::vector<uint64_t> ids;
   for (const auto& [name, urls] : *cluster) {
     const uint64_t id = server::ComputeMemberId(urls, config.initial_cluster_token);
     ids.push_back(id);
     if (name == config.name) options->member_id = id;
+    serverpb::Member m;
+    m.set_id(id);
+    m.set_name(name);
+    for (const auto& u : urls) m.add_peer_urls(u);
+    options->initial_members.push_back(std::move(m));
   }
   options->cluster_id = server::ComputeClusterId(ids);
   options->peer_urls = self->second;
   return absl::OkStatus();
+}
+
+// Where to bind a listen URL: "localhost" is the loopback address by definition (RFC 6761);
+// binding it directly does not depend on the machine having an /etc/hosts entry for it.
+std::string BindAddress(const server::Url& u) {
+  const std::string host =
+      u.host.empty() ? "0.0.0.0" : (u.host == "localhost" ? "127.0.0.1" : u.host);
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+         std::to_string(u.port);
 }
 
 int Run(const server::ServerConfig& config) {
@@ -117,9 +220,8 @@ int Run(const server::ServerConfig& config) {
   const bool initialized = !std::filesystem::is_empty(data_dir + "/member/wal", ec) && !ec;
   if (initialized) {
     LOG(INFO) << "the member has already been initialized; ignoring --initial-cluster";
-  } else if (absl::Status s = ComputeIds(config, &options); !s.ok()) {
-    LOG(ERROR) << "cannot bootstrap: " << s.message();
-    std::cerr << "etcd: " << s.message() << "\n";
+  } else if (absl::Status s = BootstrapMembers(config, &options); !s.ok()) {
+    LOG(ERROR) << "etcdmain: " << s.message();  // etcd's words, as it logs them
     return 1;
   }
 
@@ -130,6 +232,13 @@ int Run(const server::ServerConfig& config) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  transport::GrpcTransport* peer_transport = nullptr;
+  options.new_transport = [&peer_transport](uint64_t member, uint64_t cluster,
+                                            transport::PeerHandler* handler) {
+    auto t = std::make_unique<transport::GrpcTransport>(member, cluster, handler);
+    peer_transport = t.get();
+    return std::unique_ptr<transport::RaftTransport>(std::move(t));
+  };
   auto started = server::EtcdServer::Start(options);
   if (!started.ok()) {
     LOG(ERROR) << "cannot start etcd member in " << data_dir << ": " << started.status();
@@ -150,23 +259,35 @@ int Run(const server::ServerConfig& config) {
                                  static_cast<uint32_t>(std::numeric_limits<int>::max()))));
   std::vector<std::pair<std::string, std::unique_ptr<int>>> ports;
   for (const server::Url& u : config.listen_client_urls) {
-    // "localhost" is the loopback address by definition (RFC 6761); binding it directly does
-    // not depend on the machine having an /etc/hosts entry for it.
-    const std::string host = u.host.empty() ? "0.0.0.0" : (u.host == "localhost" ? "127.0.0.1" : u.host);
-    const std::string address =
-        (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(u.port);
+    const std::string address = BindAddress(u);
     ports.emplace_back(address, std::make_unique<int>(0));
     builder.AddListeningPort(address, grpc::InsecureServerCredentials(), ports.back().second.get());
   }
   for (auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
-  for (const auto& [address, port] : ports) {
-    if (grpc_server == nullptr || *port == 0) {
+
+  // The peer listener: Raft messages and the members' own calls (transport/peer.proto).
+  grpc::ServerBuilder peer_builder;
+  peer_builder.SetMaxReceiveMessageSize(-1);
+  peer_builder.SetMaxSendMessageSize(-1);
+  const size_t client_ports = ports.size();
+  for (const server::Url& u : config.listen_peer_urls) {
+    const std::string address = BindAddress(u);
+    ports.emplace_back(address, std::make_unique<int>(0));
+    peer_builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
+                                  ports.back().second.get());
+  }
+  peer_builder.RegisterService(peer_transport->service());
+  std::unique_ptr<grpc::Server> peer_server = peer_builder.BuildAndStart();
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const auto& [address, port] = ports[i];
+    if ((i < client_ports ? grpc_server : peer_server) == nullptr || *port == 0) {
       LOG(ERROR) << "listen tcp " << address
                  << ": cannot bind (address already in use, or not an address of this host)";
       std::cerr << "etcd: listen tcp " << address
                 << ": cannot bind (address already in use, or not an address of this host)\n";
       if (grpc_server) grpc_server->Shutdown();
+      if (peer_server) peer_server->Shutdown();
       concurrency.Stop();
       etcd->Stop();
       return 1;
@@ -176,8 +297,8 @@ int Run(const server::ServerConfig& config) {
     LOG(WARNING) << "no leader elected yet; serving anyway (requests wait for a leader)";
   }
   LOG(INFO) << "ready to serve client requests";
-  for (const auto& [address, port] : ports) {
-    LOG(INFO) << "serving insecure client requests on " << address
+  for (size_t i = 0; i < client_ports; ++i) {
+    LOG(INFO) << "serving insecure client requests on " << ports[i].first
               << ", this is strongly discouraged!";
   }
 
@@ -186,6 +307,7 @@ int Run(const server::ServerConfig& config) {
   LOG(INFO) << "received " << strsignal(sig) << " signal, shutting down...";
   concurrency.Stop();  // answers waiting Lock/Campaign/Observe calls before gRPC goes
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  peer_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   etcd->Stop();
   LOG(INFO) << "stopped etcd member " << config.name;
   return 0;
