@@ -31,6 +31,43 @@ absl::Status ErrTooManyRequests() { return absl::ResourceExhaustedError("etcdser
 absl::Status ErrNoLeader() { return absl::UnavailableError("etcdserver: no leader"); }
 absl::Status ErrStopped() { return absl::UnavailableError("etcdserver: server stopped"); }
 absl::Status ErrTimeout() { return absl::UnavailableError("etcdserver: request timed out"); }
+absl::Status ErrTimeoutDueToLeaderFail() {
+  return absl::UnavailableError(
+      "etcdserver: request timed out, possibly due to previous leader failure");
+}
+absl::Status ErrNotLeader() { return absl::FailedPreconditionError("etcdserver: not leader"); }
+absl::Status ErrLeaderChanged() { return absl::UnavailableError("etcdserver: leader changed"); }
+absl::Status ErrBadLeaderTransferee() {
+  return absl::FailedPreconditionError("etcdserver: bad leader transferee");
+}
+absl::Status ErrUnhealthy() { return absl::UnavailableError("etcdserver: unhealthy cluster"); }
+absl::Status ErrNotSupportedForLearner() {
+  return absl::UnavailableError("etcdserver: rpc not supported for learner");
+}
+absl::Status ErrMemberExist() {
+  return absl::FailedPreconditionError("etcdserver: member ID already exist");
+}
+absl::Status ErrPeerURLExist() {
+  return absl::FailedPreconditionError("etcdserver: Peer URLs already exists");
+}
+absl::Status ErrMemberNotEnoughStarted() {
+  return absl::FailedPreconditionError(
+      "etcdserver: re-configuration failed due to not enough started members");
+}
+absl::Status ErrMemberBadURLs() {
+  return absl::InvalidArgumentError("etcdserver: given member URLs are invalid");
+}
+absl::Status ErrMemberNotFound() { return absl::NotFoundError("etcdserver: member not found"); }
+absl::Status ErrMemberNotLearner() {
+  return absl::FailedPreconditionError("etcdserver: can only promote a learner member");
+}
+absl::Status ErrLearnerNotReady() {
+  return absl::FailedPreconditionError(
+      "etcdserver: can only promote a learner member which is in sync with leader");
+}
+absl::Status ErrTooManyLearners() {
+  return absl::FailedPreconditionError("etcdserver: too many learner members in cluster");
+}
 
 absl::Status FromMvcc(const absl::Status& s) {
   if (mvcc::IsCompacted(s)) return ErrCompacted();

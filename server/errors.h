@@ -26,6 +26,25 @@ absl::Status ErrTooManyRequests();     // ResourceExhausted "etcdserver: too man
 absl::Status ErrNoLeader();            // Unavailable "etcdserver: no leader"
 absl::Status ErrStopped();             // Unavailable "etcdserver: server stopped"
 absl::Status ErrTimeout();             // Unavailable "etcdserver: request timed out"
+// Unavailable "etcdserver: request timed out, possibly due to previous leader failure"
+absl::Status ErrTimeoutDueToLeaderFail();
+absl::Status ErrNotLeader();           // FailedPrecondition "etcdserver: not leader"
+absl::Status ErrLeaderChanged();       // Unavailable "etcdserver: leader changed"
+absl::Status ErrBadLeaderTransferee(); // FailedPrecondition "etcdserver: bad leader transferee"
+absl::Status ErrUnhealthy();           // Unavailable "etcdserver: unhealthy cluster"
+absl::Status ErrNotSupportedForLearner();  // Unavailable "etcdserver: rpc not supported for learner"
+
+// Membership changes (etcdserver/api/v3rpc/rpctypes/error.go).
+absl::Status ErrMemberExist();         // FailedPrecondition "etcdserver: member ID already exist"
+absl::Status ErrPeerURLExist();        // FailedPrecondition "etcdserver: Peer URLs already exists"
+// FailedPrecondition "etcdserver: re-configuration failed due to not enough started members"
+absl::Status ErrMemberNotEnoughStarted();
+absl::Status ErrMemberBadURLs();       // InvalidArgument "etcdserver: given member URLs are invalid"
+absl::Status ErrMemberNotFound();      // NotFound "etcdserver: member not found"
+absl::Status ErrMemberNotLearner();    // FailedPrecondition "etcdserver: can only promote a learner member"
+// FailedPrecondition "etcdserver: can only promote a learner member which is in sync with leader"
+absl::Status ErrLearnerNotReady();
+absl::Status ErrTooManyLearners();     // FailedPrecondition "etcdserver: too many learner members in cluster"
 
 // Maps an error of the mvcc layer (mvcc::CompactedError, mvcc::FutureRevError) to the server's
 // (ErrCompacted, ErrFutureRev); returns other statuses unchanged.

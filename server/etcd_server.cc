@@ -459,6 +459,7 @@ void EtcdServer::HandleReady() {
       if (rd.soft_state->lead == raft::kNone) {
         LOG(INFO) << "raft.node: " << std::hex << member_id_ << " lost leader " << old_leader;
       } else {
+        leader_elected_at_ = Clock::now();
         LOG(INFO) << "raft.node: " << std::hex << member_id_ << " elected leader "
                   << rd.soft_state->lead << " at term " << std::dec << node_->Term();
       }
@@ -625,19 +626,26 @@ void EtcdServer::ApplyMemberAttributes(const serverpb::MemberAttributes& attribu
 }
 
 void EtcdServer::ExpireDeadlines(Clock::time_point now) {
-  std::vector<Waiter> expired;
+  // As etcd's parseProposeCtxErr: a request made while the previous leader was failing (up to
+  // two election timeouts before the current one was elected) says so.
+  const auto leader_lost_at =
+      leader_elected_at_ - std::chrono::milliseconds(2 * options_.election_timeout_ms);
+  std::vector<std::pair<Waiter, absl::Status>> expired;
   {
     std::lock_guard lock(mu_);
     for (auto it = pending_.begin(); it != pending_.end();) {
       if (it->second.deadline <= now) {
-        expired.push_back(std::move(it->second.waiter));
+        const bool leader_failed = it->second.proposed_at > leader_lost_at &&
+                                   it->second.proposed_at < leader_elected_at_;
+        expired.emplace_back(std::move(it->second.waiter),
+                             leader_failed ? ErrTimeoutDueToLeaderFail() : ErrTimeout());
         it = pending_.erase(it);
       } else {
         ++it;
       }
     }
   }
-  for (Waiter& w : expired) std::move(w)(ApplyResult{ErrTimeout(), nullptr});
+  for (auto& [w, status] : expired) std::move(w)(ApplyResult{status, nullptr});
   for (auto it = read_batches_.begin(); it != read_batches_.end();) {
     if (it->deadline <= now) {
       for (ReadWaiter& r : it->waiters) std::move(r)(ErrTimeout());
@@ -717,7 +725,7 @@ void EtcdServer::Propose(serverpb::InternalRaftRequest req, Waiter waiter) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      pending_.emplace(id, PendingWrite{std::move(waiter), deadline});
+      pending_.emplace(id, PendingWrite{std::move(waiter), deadline, Clock::now()});
       proposals_.push_back(Proposal{id, std::move(data), deadline});
     }
   }

@@ -164,6 +164,7 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   struct PendingWrite {
     Waiter waiter;
     Clock::time_point deadline;
+    Clock::time_point proposed_at;
   };
   // A linearizable read waiting for its ReadIndex round and then for the apply loop.
   using ReadWaiter = absl::AnyInvocable<void(absl::Status) &&>;
@@ -250,6 +251,7 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   raftpb::ConfState conf_state_;
   uint64_t applied_index_ = 0;  // loop thread only
   uint64_t trimmed_to_ = 0;     // loop thread only: Raft's log holds no entry below this
+  Clock::time_point leader_elected_at_;  // loop thread only: when the current leader appeared
 
   std::atomic<uint64_t> leader_{0};
   std::atomic<uint64_t> term_{0};
