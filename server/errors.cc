@@ -35,6 +35,10 @@ absl::Status ErrTimeoutDueToLeaderFail() {
   return absl::UnavailableError(
       "etcdserver: request timed out, possibly due to previous leader failure");
 }
+absl::Status ErrTimeoutLeaderTransfer() {
+  // etcd has no gRPC code for it: the client sees Unknown.
+  return absl::UnknownError("etcdserver: request timed out, leader transfer took too long");
+}
 absl::Status ErrNotLeader() { return absl::FailedPreconditionError("etcdserver: not leader"); }
 absl::Status ErrLeaderChanged() { return absl::UnavailableError("etcdserver: leader changed"); }
 absl::Status ErrBadLeaderTransferee() {
@@ -51,7 +55,8 @@ absl::Status ErrPeerURLExist() {
   return absl::FailedPreconditionError("etcdserver: Peer URLs already exists");
 }
 absl::Status ErrMemberNotEnoughStarted() {
-  return absl::FailedPreconditionError(
+  // etcd 3.4 maps it to a non-status error, which gRPC sends with code Unknown.
+  return absl::UnknownError(
       "etcdserver: re-configuration failed due to not enough started members");
 }
 absl::Status ErrMemberBadURLs() {

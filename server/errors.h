@@ -28,6 +28,8 @@ absl::Status ErrStopped();             // Unavailable "etcdserver: server stoppe
 absl::Status ErrTimeout();             // Unavailable "etcdserver: request timed out"
 // Unavailable "etcdserver: request timed out, possibly due to previous leader failure"
 absl::Status ErrTimeoutDueToLeaderFail();
+// Unknown "etcdserver: request timed out, leader transfer took too long"
+absl::Status ErrTimeoutLeaderTransfer();
 absl::Status ErrNotLeader();           // FailedPrecondition "etcdserver: not leader"
 absl::Status ErrLeaderChanged();       // Unavailable "etcdserver: leader changed"
 absl::Status ErrBadLeaderTransferee(); // FailedPrecondition "etcdserver: bad leader transferee"
@@ -37,7 +39,7 @@ absl::Status ErrNotSupportedForLearner();  // Unavailable "etcdserver: rpc not s
 // Membership changes (etcdserver/api/v3rpc/rpctypes/error.go).
 absl::Status ErrMemberExist();         // FailedPrecondition "etcdserver: member ID already exist"
 absl::Status ErrPeerURLExist();        // FailedPrecondition "etcdserver: Peer URLs already exists"
-// FailedPrecondition "etcdserver: re-configuration failed due to not enough started members"
+// Unknown "etcdserver: re-configuration failed due to not enough started members"
 absl::Status ErrMemberNotEnoughStarted();
 absl::Status ErrMemberBadURLs();       // InvalidArgument "etcdserver: given member URLs are invalid"
 absl::Status ErrMemberNotFound();      // NotFound "etcdserver: member not found"

@@ -8,8 +8,10 @@
 #include <system_error>
 
 #include "raft/raftpb/raft.pb.h"
+#include "absl/strings/str_join.h"
 #include "server/errors.h"
 #include "server/member_id.h"
+#include "server/url.h"
 #include "server/raft_glog.h"
 #include "server/request_check.h"
 #include "server/watch_session.h"
@@ -196,6 +198,19 @@ absl::Status EtcdServer::OpenNewMember(const std::string& wal_dir) {
   CreateTransport();
   if (absl::Status s = CreateRaftNode(); !s.ok()) return s;
 
+  if (options_.join_existing) {
+    // The log, the membership included, comes from the leader; until then the transport
+    // needs the members' URLs to answer them.
+    if (transport_ != nullptr) {
+      for (const serverpb::Member& m : members) {
+        transport_->AddPeer(m.id(), {m.peer_urls().begin(), m.peer_urls().end()});
+      }
+    }
+    LOG(INFO) << "joining existing cluster " << MemberIdToString(cluster_id_) << " of "
+              << members.size() << " member(s) as " << MemberIdToString(member_id_);
+    return absl::OkStatus();
+  }
+
   std::vector<raft::Peer> peers;
   for (const serverpb::Member& m : members) peers.push_back({m.id(), m.SerializeAsString()});
   if (absl::Status s = node_->Bootstrap(peers); !s.ok()) return s;
@@ -307,7 +322,7 @@ void EtcdServer::RunLoop() {
       std::unique_lock lock(mu_);
       wake_.wait_until(lock, next_tick, [&] {
         return stopping_ || !proposals_.empty() || !reads_.empty() || !inbox_.empty() ||
-               !unreachable_.empty() || !snapshot_reports_.empty();
+               !unreachable_.empty() || !snapshot_reports_.empty() || !tasks_.empty();
       });
       if (stopping_) return;
       proposals.swap(proposals_);
@@ -315,6 +330,11 @@ void EtcdServer::RunLoop() {
     }
     StepInbox();
     const auto now = Clock::now();
+    if (removed_stop_at_ && now >= *removed_stop_at_) {
+      removed_stop_at_.reset();
+      LOG(ERROR) << "the member has been permanently removed from the cluster";
+      if (options_.on_removed) options_.on_removed();
+    }
     if (!ticks_adjusted && conf_state_.voters_size() > 1 && transport_ != nullptr) {
       if (now > adjust_until) {
         ticks_adjusted = true;
@@ -345,7 +365,8 @@ void EtcdServer::RunLoop() {
         if (p.deadline > now) unproposed.push_back(std::move(p));
         continue;
       }
-      absl::Status s = node_->Propose(std::move(p.data));
+      absl::Status s = p.conf_change ? node_->ProposeConfChange(*p.conf_change)
+                                     : node_->Propose(std::move(p.data));
       if (!s.ok()) {
         Waiter waiter;
         {
@@ -388,6 +409,7 @@ void EtcdServer::RunLoop() {
       }
     }
     MaybePublish();
+    CheckLeaderTransfers(Clock::now());
     FinishReads();
   }
 }
@@ -402,6 +424,12 @@ void EtcdServer::StepInbox() {
     unreachable.swap(unreachable_);
     snapshot_reports.swap(snapshot_reports_);
   }
+  std::vector<absl::AnyInvocable<void() &&>> tasks;
+  {
+    std::lock_guard lock(mu_);
+    tasks.swap(tasks_);
+  }
+  for (auto& task : tasks) std::move(task)();
   for (raftpb::Message& m : inbox) {
     if (m.to() != member_id_) continue;
     const uint64_t from = m.from();
@@ -585,35 +613,132 @@ EtcdServer::ApplyResult EtcdServer::ApplyRequest(const serverpb::InternalRaftReq
 void EtcdServer::ApplyConfChange(const raftpb::Entry& e) {
   raftpb::ConfChange cc;
   CHECK(cc.ParseFromString(e.data())) << "undecodable conf change at index " << e.index();
+  serverpb::Member m;
+  if (!m.ParseFromString(cc.context())) m.Clear();
+  absl::Status valid;
+  {
+    std::lock_guard lock(members_mu_);
+    valid = ValidateConfChange(cc, m);
+  }
+  // A change refused at apply time still goes through Raft, as a no-op (node 0), so that
+  // Raft knows the pending change is done.
+  if (!valid.ok()) cc.set_node_id(raft::kNone);
   auto conf_state = node_->ApplyConfChange(cc);
   CHECK(conf_state.ok()) << conf_state.status();
   conf_state_ = *conf_state;
-  if (cc.type() == raftpb::CONF_CHANGE_ADD_NODE ||
-      cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE) {
-    serverpb::Member m;
-    if (m.ParseFromString(cc.context())) {
-      m.set_id(cc.node_id());
-      m.set_is_learner(cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE);
-      const std::vector<std::string> urls(m.peer_urls().begin(), m.peer_urls().end());
-      {
-        std::lock_guard lock(members_mu_);
-        auto it = members_.find(cc.node_id());
-        if (it != members_.end()) {
-          // Re-applied (restart) or a learner promoted: keep the published attributes.
-          m.set_name(it->second.name());
-          *m.mutable_client_urls() = it->second.client_urls();
+  if (valid.ok()) {
+    const uint64_t id = cc.node_id();
+    const std::vector<std::string> urls(m.peer_urls().begin(), m.peer_urls().end());
+    switch (cc.type()) {
+      case raftpb::CONF_CHANGE_ADD_NODE:
+      case raftpb::CONF_CHANGE_ADD_LEARNER_NODE: {
+        m.set_id(id);
+        m.set_is_learner(cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE);
+        m.clear_promote();
+        {
+          std::lock_guard lock(members_mu_);
+          auto it = members_.find(id);
+          if (it != members_.end()) {
+            // A learner promoted: it keeps its URLs and published attributes.
+            it->second.set_is_learner(false);
+            m = it->second;
+          } else {
+            members_[id] = m;
+          }
         }
-        members_[cc.node_id()] = std::move(m);
+        if (id == member_id_) is_learner_ = m.is_learner();
+        if (transport_ != nullptr) {
+          transport_->AddPeer(id, {m.peer_urls().begin(), m.peer_urls().end()});
+        }
+        LOG(INFO) << (cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE ? "added learner member "
+                                                                         : "added member ")
+                  << MemberIdToString(id) << " " << absl::StrJoin(m.peer_urls(), ",")
+                  << " to cluster " << MemberIdToString(cluster_id_);
+        break;
       }
-      if (transport_ != nullptr) transport_->AddPeer(cc.node_id(), urls);
+      case raftpb::CONF_CHANGE_REMOVE_NODE:
+        {
+          std::lock_guard lock(members_mu_);
+          members_.erase(id);
+          removed_.insert(id);
+        }
+        if (transport_ != nullptr) transport_->RemovePeer(id);
+        LOG(INFO) << "removed member " << MemberIdToString(id) << " from cluster "
+                  << MemberIdToString(cluster_id_);
+        if (id == member_id_) {
+          // As etcd: stop a moment later, so that the commit of this change reaches the
+          // others first when this member is their leader.
+          removed_stop_at_ = Clock::now() + std::chrono::seconds(1);
+        }
+        break;
+      case raftpb::CONF_CHANGE_UPDATE_NODE:
+        {
+          std::lock_guard lock(members_mu_);
+          *members_[id].mutable_peer_urls() = m.peer_urls();
+        }
+        if (transport_ != nullptr) transport_->AddPeer(id, urls);
+        LOG(INFO) << "updated member " << MemberIdToString(id) << " peer URLs to "
+                  << absl::StrJoin(urls, ",");
+        break;
+      default:
+        break;
     }
-  } else if (cc.type() == raftpb::CONF_CHANGE_REMOVE_NODE) {
-    {
-      std::lock_guard lock(members_mu_);
-      members_.erase(cc.node_id());
-      removed_.insert(cc.node_id());
+  }
+  Waiter waiter;
+  {
+    std::lock_guard lock(mu_);
+    auto it = pending_.find(cc.id());
+    if (cc.id() != 0 && it != pending_.end()) {
+      waiter = std::move(it->second.waiter);
+      pending_.erase(it);
     }
-    if (transport_ != nullptr) transport_->RemovePeer(cc.node_id());
+  }
+  if (waiter) std::move(waiter)(ApplyResult{valid, nullptr});
+}
+
+absl::Status EtcdServer::ValidateConfChange(const raftpb::ConfChange& cc,
+                                            const serverpb::Member& m) const {
+  const uint64_t id = cc.node_id();
+  if (removed_.count(id) > 0) return ErrMemberNotFound();  // etcd: ErrIDRemoved
+  auto it = members_.find(id);
+  auto url_taken = [&](bool by_others_only) {
+    for (const auto& [other, member] : members_) {
+      if (by_others_only && other == id) continue;
+      for (const auto& u : member.peer_urls()) {
+        if (std::find(m.peer_urls().begin(), m.peer_urls().end(), u) != m.peer_urls().end()) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  switch (cc.type()) {
+    case raftpb::CONF_CHANGE_ADD_NODE:
+      if (m.promote()) {
+        if (it == members_.end()) return ErrMemberNotFound();
+        if (!it->second.is_learner()) return ErrMemberNotLearner();
+        return absl::OkStatus();
+      }
+      if (it != members_.end()) return ErrMemberExist();
+      if (url_taken(false)) return ErrPeerURLExist();
+      return absl::OkStatus();
+    case raftpb::CONF_CHANGE_ADD_LEARNER_NODE: {
+      if (it != members_.end()) return ErrMemberExist();
+      if (url_taken(false)) return ErrPeerURLExist();
+      const auto learners = std::count_if(members_.begin(), members_.end(),
+                                          [](const auto& p) { return p.second.is_learner(); });
+      if (learners + 1 > 1) return ErrTooManyLearners();  // etcd's maxLearners
+      return absl::OkStatus();
+    }
+    case raftpb::CONF_CHANGE_REMOVE_NODE:
+      if (it == members_.end()) return ErrMemberNotFound();
+      return absl::OkStatus();
+    case raftpb::CONF_CHANGE_UPDATE_NODE:
+      if (it == members_.end()) return ErrMemberNotFound();
+      if (url_taken(true)) return ErrPeerURLExist();
+      return absl::OkStatus();
+    default:
+      return absl::InvalidArgumentError("unknown configuration change");
   }
 }
 
@@ -819,23 +944,353 @@ void EtcdServer::Compact(const etcdserverpb::CompactionRequest& r,
   ProposeAndWait(std::move(req), std::move(done));
 }
 
+void EtcdServer::FillMembers(
+    google::protobuf::RepeatedPtrField<etcdserverpb::Member>* out) const {
+  std::lock_guard lock(members_mu_);
+  for (const auto& [id, m] : members_) {
+    etcdserverpb::Member* member = out->Add();
+    member->set_id(id);
+    member->set_name(m.name());
+    for (const auto& u : m.peer_urls()) member->add_peerurls(u);
+    for (const auto& u : m.client_urls()) member->add_clienturls(u);
+    member->set_islearner(m.is_learner());
+  }
+}
+
 void EtcdServer::MemberList(const etcdserverpb::MemberListRequest&,
                             api::Done<etcdserverpb::MemberListResponse> done) {
   etcdserverpb::MemberListResponse resp;
-  {
-    std::lock_guard lock(members_mu_);
-    for (const auto& [id, m] : members_) {
-      etcdserverpb::Member* out = resp.add_members();
-      out->set_id(id);
-      out->set_name(m.name());
-      for (const auto& u : m.peer_urls()) out->add_peerurls(u);
-      for (const auto& u : m.client_urls()) out->add_clienturls(u);
-      out->set_islearner(m.is_learner());
-    }
-  }
+  FillMembers(resp.mutable_members());
   FillHeader(resp.mutable_header());
   resp.mutable_header()->set_revision(kv_->Rev());
   std::move(done)(std::move(resp));
+}
+
+void EtcdServer::RunInLoop(absl::AnyInvocable<void() &&> task) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      tasks_.push_back(std::move(task));
+      task = nullptr;
+    }
+  }
+  if (task) return;  // stopping: dropped (its captures are destroyed here)
+  wake_.notify_one();
+}
+
+void EtcdServer::ProposeConfChange(raftpb::ConfChange cc,
+                                   absl::AnyInvocable<void(absl::Status) &&> done) {
+  const uint64_t id = next_request_id_.fetch_add(1);
+  cc.set_id(id);
+  Waiter waiter = [done = std::move(done)](ApplyResult result) mutable {
+    std::move(done)(result.status);
+  };
+  const Clock::time_point deadline = RequestDeadline();
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      pending_.emplace(id, PendingWrite{std::move(waiter), deadline, Clock::now()});
+      proposals_.push_back(Proposal{id, {}, deadline, std::move(cc)});
+    }
+  }
+  if (waiter) {
+    std::move(waiter)(ApplyResult{ErrStopped(), nullptr});
+    return;
+  }
+  wake_.notify_one();
+}
+
+bool EtcdServer::IsReadyToAddVotingMember() const {
+  std::lock_guard lock(members_mu_);
+  int members = 1;  // the one to add
+  int started = 0;
+  for (const auto& [id, m] : members_) {
+    if (m.is_learner()) continue;
+    if (!m.name().empty()) ++started;
+    ++members;
+  }
+  // Adding a second member to a one-member cluster (to restore its data elsewhere) is fine.
+  if (started == 1 && members == 2) return true;
+  return started >= members / 2 + 1;
+}
+
+bool EtcdServer::IsReadyToRemoveVotingMember(uint64_t removed) const {
+  std::lock_guard lock(members_mu_);
+  int members = 0;
+  int started = 0;
+  for (const auto& [id, m] : members_) {
+    if (m.is_learner() || id == removed) continue;
+    if (!m.name().empty()) ++started;
+    ++members;
+  }
+  return started >= members / 2 + 1;
+}
+
+bool EtcdServer::IsReadyToPromoteMember(uint64_t promoted) const {
+  std::lock_guard lock(members_mu_);
+  int members = 1;  // the learner
+  int started = 1;
+  for (const auto& [id, m] : members_) {
+    if (m.is_learner()) continue;
+    if (!m.name().empty()) ++started;
+    ++members;
+  }
+  return started >= members / 2 + 1;
+}
+
+bool EtcdServer::IsConnectedToAllVoters() const {
+  if (transport_ == nullptr) return true;
+  std::lock_guard lock(members_mu_);
+  for (const auto& [id, m] : members_) {
+    if (id != member_id_ && !m.is_learner() && !transport_->IsActive(id)) return false;
+  }
+  return true;
+}
+
+void EtcdServer::MemberAdd(const etcdserverpb::MemberAddRequest& r,
+                           api::Done<etcdserverpb::MemberAddResponse> done) {
+  std::vector<std::string> urls;
+  for (const std::string& u : r.peerurls()) {
+    auto parsed = ParseUrl(u);
+    if (!parsed.ok()) {
+      std::move(done)(ErrMemberBadURLs());
+      return;
+    }
+    urls.push_back(parsed->ToString());
+  }
+  std::sort(urls.begin(), urls.end());
+  if (options_.strict_reconfig_check) {
+    if (!r.islearner() && !IsReadyToAddVotingMember()) {
+      std::move(done)(ErrMemberNotEnoughStarted());
+      return;
+    }
+    if (!IsConnectedToAllVoters()) {
+      std::move(done)(ErrUnhealthy());
+      return;
+    }
+  }
+  // As etcd's NewMember for a member added at run time: the URLs, no cluster token, and the
+  // time in seconds, so that re-adding the same URLs later gives a new ID.
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  serverpb::Member m;
+  m.set_id(ComputeMemberId(urls, std::to_string(now)));
+  for (const auto& u : urls) m.add_peer_urls(u);
+  m.set_is_learner(r.islearner());
+  raftpb::ConfChange cc;
+  cc.set_type(r.islearner() ? raftpb::CONF_CHANGE_ADD_LEARNER_NODE : raftpb::CONF_CHANGE_ADD_NODE);
+  cc.set_node_id(m.id());
+  cc.set_context(m.SerializeAsString());
+  ProposeConfChange(std::move(cc), [this, m, done = std::move(done)](absl::Status s) mutable {
+    if (!s.ok()) {
+      std::move(done)(s);
+      return;
+    }
+    etcdserverpb::MemberAddResponse resp;
+    FillHeader(resp.mutable_header());
+    resp.mutable_member()->set_id(m.id());
+    for (const auto& u : m.peer_urls()) resp.mutable_member()->add_peerurls(u);
+    resp.mutable_member()->set_islearner(m.is_learner());
+    FillMembers(resp.mutable_members());
+    std::move(done)(std::move(resp));
+  });
+}
+
+void EtcdServer::MemberRemove(const etcdserverpb::MemberRemoveRequest& r,
+                              api::Done<etcdserverpb::MemberRemoveResponse> done) {
+  const uint64_t id = r.id();
+  if (options_.strict_reconfig_check) {
+    bool exists = false, learner = false;
+    std::vector<uint64_t> voters;
+    {
+      std::lock_guard lock(members_mu_);
+      auto it = members_.find(id);
+      exists = it != members_.end();
+      learner = exists && it->second.is_learner();
+      for (const auto& [mid, m] : members_) {
+        if (!m.is_learner()) voters.push_back(mid);
+      }
+    }
+    // Removing a learner never costs the quorum.
+    if (!learner) {
+      if (!IsReadyToRemoveVotingMember(id)) {
+        std::move(done)(ErrMemberNotEnoughStarted());
+        return;
+      }
+      // A member that is down is safe to remove: it is not part of the active quorum.
+      const bool down = id != member_id_ && transport_ != nullptr && !transport_->IsActive(id);
+      if (!down) {
+        int active = 0;
+        for (uint64_t v : voters) {
+          if (v == member_id_ || (transport_ != nullptr && transport_->IsActive(v))) ++active;
+        }
+        const int size = static_cast<int>(voters.size());
+        if (active - 1 < 1 + (size - 1) / 2) {
+          std::move(done)(ErrUnhealthy());
+          return;
+        }
+      }
+    }
+  }
+  raftpb::ConfChange cc;
+  cc.set_type(raftpb::CONF_CHANGE_REMOVE_NODE);
+  cc.set_node_id(id);
+  ProposeConfChange(std::move(cc), [this, done = std::move(done)](absl::Status s) mutable {
+    if (!s.ok()) {
+      std::move(done)(s);
+      return;
+    }
+    etcdserverpb::MemberRemoveResponse resp;
+    FillHeader(resp.mutable_header());
+    FillMembers(resp.mutable_members());
+    std::move(done)(std::move(resp));
+  });
+}
+
+void EtcdServer::MemberUpdate(const etcdserverpb::MemberUpdateRequest& r,
+                              api::Done<etcdserverpb::MemberUpdateResponse> done) {
+  serverpb::Member m;
+  m.set_id(r.id());
+  std::vector<std::string> urls;
+  for (const std::string& u : r.peerurls()) {
+    auto parsed = ParseUrl(u);
+    if (!parsed.ok()) {
+      std::move(done)(ErrMemberBadURLs());
+      return;
+    }
+    urls.push_back(parsed->ToString());
+  }
+  std::sort(urls.begin(), urls.end());
+  for (const auto& u : urls) m.add_peer_urls(u);
+  raftpb::ConfChange cc;
+  cc.set_type(raftpb::CONF_CHANGE_UPDATE_NODE);
+  cc.set_node_id(r.id());
+  cc.set_context(m.SerializeAsString());
+  ProposeConfChange(std::move(cc), [this, done = std::move(done)](absl::Status s) mutable {
+    if (!s.ok()) {
+      std::move(done)(s);
+      return;
+    }
+    etcdserverpb::MemberUpdateResponse resp;
+    FillHeader(resp.mutable_header());
+    FillMembers(resp.mutable_members());
+    std::move(done)(std::move(resp));
+  });
+}
+
+void EtcdServer::PromoteAsLeader(uint64_t id, absl::AnyInvocable<void(absl::Status) &&> done) {
+  const raft::Status st = node_->GetStatus();
+  if (st.progress.empty()) {
+    std::move(done)(ErrNotLeader());
+    return;
+  }
+  auto learner = st.progress.find(id);
+  if (learner != st.progress.end()) {
+    const uint64_t leader_match = st.progress.at(member_id_).match;
+    // etcd's readyPercent: the learner has 90% of the leader's log.
+    if (static_cast<double>(learner->second.match) < static_cast<double>(leader_match) * 0.9) {
+      std::move(done)(ErrLearnerNotReady());
+      return;
+    }
+  }
+  if (options_.strict_reconfig_check && !IsReadyToPromoteMember(id)) {
+    std::move(done)(ErrMemberNotEnoughStarted());
+    return;
+  }
+  serverpb::Member m;
+  m.set_id(id);
+  m.set_promote(true);
+  raftpb::ConfChange cc;
+  cc.set_type(raftpb::CONF_CHANGE_ADD_NODE);
+  cc.set_node_id(id);
+  cc.set_context(m.SerializeAsString());
+  ProposeConfChange(std::move(cc), std::move(done));
+}
+
+void EtcdServer::MemberPromote(const etcdserverpb::MemberPromoteRequest& r,
+                               api::Done<etcdserverpb::MemberPromoteResponse> done) {
+  const uint64_t id = r.id();
+  auto answer = [this](absl::Status s, api::Done<etcdserverpb::MemberPromoteResponse> done) {
+    if (!s.ok()) {
+      std::move(done)(s);
+      return;
+    }
+    etcdserverpb::MemberPromoteResponse resp;
+    FillHeader(resp.mutable_header());
+    FillMembers(resp.mutable_members());
+    std::move(done)(std::move(resp));
+  };
+  if (leader_ == member_id_) {
+    RunInLoop([this, id, answer, done = std::move(done)]() mutable {
+      PromoteAsLeader(id, [answer, done = std::move(done)](absl::Status s) mutable {
+        answer(std::move(s), std::move(done));
+      });
+    });
+    return;
+  }
+  // Only the leader knows how far the learner is: ask it.
+  peerpb::ForwardRequest req;
+  req.set_promote_member_id(id);
+  ForwardToLeader(req, [this, done = std::move(done)](absl::StatusOr<std::string> bytes) mutable {
+    etcdserverpb::MemberPromoteResponse resp;
+    if (!bytes.ok()) {
+      std::move(done)(bytes.status());
+    } else if (!resp.ParseFromString(*bytes)) {
+      std::move(done)(ErrNoLeader());
+    } else {
+      FillHeader(resp.mutable_header());
+      std::move(done)(std::move(resp));
+    }
+  });
+}
+
+void EtcdServer::MoveLeader(const etcdserverpb::MoveLeaderRequest& r,
+                            api::Done<etcdserverpb::MoveLeaderResponse> done) {
+  if (leader_ != member_id_) {
+    std::move(done)(ErrNotLeader());
+    return;
+  }
+  {
+    std::lock_guard lock(members_mu_);
+    auto it = members_.find(r.targetid());
+    if (it == members_.end() || it->second.is_learner()) {
+      std::move(done)(ErrBadLeaderTransferee());
+      return;
+    }
+  }
+  const uint64_t transferee = r.targetid();
+  RunInLoop([this, transferee, done = std::move(done)]() mutable {
+    LOG(INFO) << "leadership transfer starting: " << MemberIdToString(member_id_) << " -> "
+              << MemberIdToString(transferee);
+    node_->TransferLeader(transferee);
+    transfers_.push_back(LeaderTransfer{
+        transferee, RequestDeadline(), [this, done = std::move(done)](absl::Status s) mutable {
+          if (!s.ok()) {
+            std::move(done)(s);
+            return;
+          }
+          etcdserverpb::MoveLeaderResponse resp;
+          FillHeader(resp.mutable_header());
+          std::move(done)(std::move(resp));
+        }});
+  });
+}
+
+void EtcdServer::CheckLeaderTransfers(Clock::time_point now) {
+  for (auto it = transfers_.begin(); it != transfers_.end();) {
+    if (leader_ == it->transferee) {
+      LOG(INFO) << "leadership transfer finished: " << MemberIdToString(it->transferee)
+                << " leads";
+      std::move(it->done)(absl::OkStatus());
+    } else if (now >= it->deadline) {
+      std::move(it->done)(ErrTimeoutLeaderTransfer());
+    } else {
+      ++it;
+      continue;
+    }
+    it = transfers_.erase(it);
+  }
 }
 
 void EtcdServer::Status(const etcdserverpb::StatusRequest&,
@@ -851,7 +1306,7 @@ void EtcdServer::Status(const etcdserverpb::StatusRequest&,
   resp.set_raftindex(raft_index_);
   resp.set_raftterm(term_);
   resp.set_raftappliedindex(applied_);
-  resp.set_islearner(false);
+  resp.set_islearner(is_learner_);
   std::move(done)(std::move(resp));
 }
 
@@ -967,19 +1422,23 @@ etcdserverpb::LeaseTimeToLiveResponse EtcdServer::LocalLeaseTimeToLive(int64_t i
   return resp;
 }
 
-void EtcdServer::ForwardLease(const peerpb::LeaseRequest& request,
-                              absl::AnyInvocable<void(absl::StatusOr<std::string>) &&> done) {
+void EtcdServer::ForwardToLeader(const peerpb::ForwardRequest& request,
+                                 absl::AnyInvocable<void(absl::StatusOr<std::string>) &&> done) {
   const uint64_t leader = leader_;
   if (leader == raft::kNone || leader == member_id_ || transport_ == nullptr) {
     std::move(done)(ErrNoLeader());
     return;
   }
-  transport_->ForwardLease(
+  transport_->Forward(
       leader, request, std::chrono::milliseconds(options_.election_timeout_ms),
-      [done = std::move(done)](absl::StatusOr<peerpb::LeaseResponse> r) mutable {
+      [done = std::move(done)](absl::StatusOr<peerpb::ForwardResponse> r) mutable {
         if (!r.ok()) {
-          LOG(WARNING) << "forwarding a lease request to the leader failed: " << r.status();
-          std::move(done)(ErrNoLeader());
+          LOG(WARNING) << "forwarding a request to the leader failed: " << r.status();
+          // The leader's own answers (a lagging learner, say) go to the client as they are;
+          // a leader that could not be reached is "no leader" to the client.
+          const bool leader_answered = r.status().code() != absl::StatusCode::kUnavailable &&
+                                       r.status().code() != absl::StatusCode::kDeadlineExceeded;
+          std::move(done)(leader_answered ? r.status() : ErrNoLeader());
           return;
         }
         std::move(done)(std::move(*r->mutable_response()));
@@ -993,9 +1452,9 @@ void EtcdServer::LeaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& r,
     std::move(done)(LocalLeaseKeepAlive(r.id()));
     return;
   }
-  peerpb::LeaseRequest req;
-  req.set_id(r.id());
-  ForwardLease(req, [this, done = std::move(done)](absl::StatusOr<std::string> bytes) mutable {
+  peerpb::ForwardRequest req;
+  req.mutable_lease()->set_id(r.id());
+  ForwardToLeader(req, [this, done = std::move(done)](absl::StatusOr<std::string> bytes) mutable {
     etcdserverpb::LeaseKeepAliveResponse resp;
     if (!bytes.ok()) {
       std::move(done)(bytes.status());
@@ -1014,11 +1473,11 @@ void EtcdServer::LeaseTimeToLive(const etcdserverpb::LeaseTimeToLiveRequest& r,
     std::move(done)(LocalLeaseTimeToLive(r.id(), r.keys()));
     return;
   }
-  peerpb::LeaseRequest req;
-  req.set_id(r.id());
-  req.set_keys(r.keys());
-  req.set_time_to_live(true);
-  ForwardLease(req, [this, done = std::move(done)](absl::StatusOr<std::string> bytes) mutable {
+  peerpb::ForwardRequest req;
+  req.mutable_lease()->set_id(r.id());
+  req.mutable_lease()->set_keys(r.keys());
+  req.mutable_lease()->set_time_to_live(true);
+  ForwardToLeader(req, [this, done = std::move(done)](absl::StatusOr<std::string> bytes) mutable {
     etcdserverpb::LeaseTimeToLiveResponse resp;
     if (!bytes.ok()) {
       std::move(done)(bytes.status());
@@ -1086,23 +1545,46 @@ peerpb::MembersResponse EtcdServer::Members() {
   return resp;
 }
 
-void EtcdServer::Lease(const peerpb::LeaseRequest& request, transport::LeaseDone done) {
-  if (!lessor_->IsPrimary()) {
-    std::move(done)(ErrNoLeader());
-    return;
-  }
-  peerpb::LeaseResponse resp;
-  if (request.time_to_live()) {
-    resp.set_response(LocalLeaseTimeToLive(request.id(), request.keys()).SerializeAsString());
-  } else {
-    auto r = LocalLeaseKeepAlive(request.id());
-    if (!r.ok()) {
-      std::move(done)(r.status());
+void EtcdServer::Forwarded(const peerpb::ForwardRequest& request, transport::ForwardDone done) {
+  if (request.has_lease()) {
+    const peerpb::LeaseRequest& lease = request.lease();
+    if (!lessor_->IsPrimary()) {
+      std::move(done)(ErrNoLeader());
       return;
     }
-    resp.set_response(r->SerializeAsString());
+    peerpb::ForwardResponse resp;
+    if (lease.time_to_live()) {
+      resp.set_response(LocalLeaseTimeToLive(lease.id(), lease.keys()).SerializeAsString());
+    } else {
+      auto r = LocalLeaseKeepAlive(lease.id());
+      if (!r.ok()) {
+        std::move(done)(r.status());
+        return;
+      }
+      resp.set_response(r->SerializeAsString());
+    }
+    std::move(done)(std::move(resp));
+    return;
   }
-  std::move(done)(std::move(resp));
+  if (request.request_case() == peerpb::ForwardRequest::kPromoteMemberId) {
+    const uint64_t id = request.promote_member_id();
+    RunInLoop([this, id, done = std::move(done)]() mutable {
+      PromoteAsLeader(id, [this, done = std::move(done)](absl::Status s) mutable {
+        if (!s.ok()) {
+          std::move(done)(s);
+          return;
+        }
+        etcdserverpb::MemberPromoteResponse resp;
+        FillHeader(resp.mutable_header());
+        FillMembers(resp.mutable_members());
+        peerpb::ForwardResponse out;
+        out.set_response(resp.SerializeAsString());
+        std::move(done)(std::move(out));
+      });
+    });
+    return;
+  }
+  std::move(done)(absl::InvalidArgumentError("unknown forwarded request"));
 }
 
 std::unique_ptr<api::WatchSession> EtcdServer::NewWatchSession(std::function<void()> on_ready) {

@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -80,9 +81,19 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
     // peer URLs; used only to bootstrap a member without a WAL. Empty: a single-member cluster
     // of this member alone.
     std::vector<serverpb::Member> initial_members;
+    // Join an existing cluster (--initial-cluster-state existing, after `member add`): the
+    // log starts empty and comes from the leader; `initial_members` then lists the cluster's
+    // members as one of them reported it (the transport needs their URLs to answer them).
+    bool join_existing = false;
     // Creates the peer transport once the member's and cluster's IDs are known (on restart
     // they come from the WAL). Null: no transport; only a single-member cluster then works.
     TransportFactory new_transport;
+    // --strict-reconfig-check: refuse membership changes that could cost the quorum.
+    bool strict_reconfig_check = true;
+    // Called once, from the Raft loop thread, when this member has been removed from the
+    // cluster (etcd then stops: "the member has been permanently removed from the cluster").
+    // The callee must not call Stop() from within the call.
+    std::function<void()> on_removed;
     // Raft timing: one tick per heartbeat interval; the election timeout in ticks is
     // election_timeout_ms / heartbeat_interval_ms.
     int heartbeat_interval_ms = 100;
@@ -128,10 +139,30 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   void Txn(const etcdserverpb::TxnRequest& r, api::Done<etcdserverpb::TxnResponse> done) override;
   void Compact(const etcdserverpb::CompactionRequest& r,
                api::Done<etcdserverpb::CompactionResponse> done) override;
+  // Membership changes go through Raft as configuration changes (Raft thesis 4.1, one member
+  // at a time), checked as etcd checks them: before proposing (--strict-reconfig-check: enough
+  // started and connected members to keep a quorum) and again when applied (IDs and peer URLs
+  // unique; one learner at most).
+  void MemberAdd(const etcdserverpb::MemberAddRequest& r,
+                 api::Done<etcdserverpb::MemberAddResponse> done) override;
+  void MemberRemove(const etcdserverpb::MemberRemoveRequest& r,
+                    api::Done<etcdserverpb::MemberRemoveResponse> done) override;
+  void MemberUpdate(const etcdserverpb::MemberUpdateRequest& r,
+                    api::Done<etcdserverpb::MemberUpdateResponse> done) override;
   void MemberList(const etcdserverpb::MemberListRequest& r,
                   api::Done<etcdserverpb::MemberListResponse> done) override;
+  // Promotes a learner that has caught up (its match index at least 90% of the leader's, as
+  // etcd); a follower forwards the request to the leader, which alone knows the progress.
+  void MemberPromote(const etcdserverpb::MemberPromoteRequest& r,
+                     api::Done<etcdserverpb::MemberPromoteResponse> done) override;
   void Status(const etcdserverpb::StatusRequest& r,
               api::Done<etcdserverpb::StatusResponse> done) override;
+  // Hands leadership to another voting member (Raft thesis 3.10) and answers once it leads.
+  // Errors: ErrNotLeader on a follower; ErrBadLeaderTransferee for an unknown member or a
+  // learner; ErrTimeoutLeaderTransfer when it does not happen within the request timeout.
+  void MoveLeader(const etcdserverpb::MoveLeaderRequest& r,
+                  api::Done<etcdserverpb::MoveLeaderResponse> done) override;
+  bool IsLearner() const override { return is_learner_.load(); }
   std::unique_ptr<api::WatchSession> NewWatchSession(std::function<void()> on_ready) override;
   void LeaseGrant(const etcdserverpb::LeaseGrantRequest& r,
                   api::Done<etcdserverpb::LeaseGrantResponse> done) override;
@@ -160,6 +191,12 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
     uint64_t id;
     std::string data;
     Clock::time_point deadline;
+    std::optional<raftpb::ConfChange> conf_change;  // set: a configuration change
+  };
+  struct LeaderTransfer {
+    uint64_t transferee;
+    Clock::time_point deadline;
+    absl::AnyInvocable<void(absl::Status) &&> done;
   };
   struct PendingWrite {
     Waiter waiter;
@@ -183,7 +220,7 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   bool IsRemoved(uint64_t id) override;
   void OnRemoved() override;
   peerpb::MembersResponse Members() override;
-  void Lease(const peerpb::LeaseRequest& request, transport::LeaseDone done) override;
+  void Forwarded(const peerpb::ForwardRequest& request, transport::ForwardDone done) override;
 
   explicit EtcdServer(Options options);
   absl::Status Open();
@@ -206,9 +243,31 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   // The lease calls as the leader answers them (locally).
   absl::StatusOr<etcdserverpb::LeaseKeepAliveResponse> LocalLeaseKeepAlive(int64_t id);
   etcdserverpb::LeaseTimeToLiveResponse LocalLeaseTimeToLive(int64_t id, bool keys);
-  // Sends a lease request to the leader; `parse` turns its answer into the response.
-  void ForwardLease(const peerpb::LeaseRequest& request,
-                    absl::AnyInvocable<void(absl::StatusOr<std::string>) &&> done);
+  // Sends a request to the leader; `done` gets the serialized response.
+  void ForwardToLeader(const peerpb::ForwardRequest& request,
+                       absl::AnyInvocable<void(absl::StatusOr<std::string>) &&> done);
+
+  // ---- Membership ----
+  // Proposes a configuration change; `done` gets the outcome of applying it (the validation
+  // at apply time included).
+  void ProposeConfChange(raftpb::ConfChange cc, absl::AnyInvocable<void(absl::Status) &&> done);
+  // The checks etcd makes when a change is applied (membership.ValidateConfigurationChange).
+  // REQUIRES: members_mu_ held.
+  absl::Status ValidateConfChange(const raftpb::ConfChange& cc, const serverpb::Member& m) const;
+  // --strict-reconfig-check: whether enough voting members are started (published) to keep a
+  // quorum after adding a voter / removing `id` / promoting `id`.
+  bool IsReadyToAddVotingMember() const;
+  bool IsReadyToRemoveVotingMember(uint64_t id) const;
+  bool IsReadyToPromoteMember(uint64_t id) const;
+  // Whether every other voting member is connected (etcd's isConnectedFullySince).
+  bool IsConnectedToAllVoters() const;
+  // The promotion as the leader does it (loop thread): checks the learner's progress.
+  void PromoteAsLeader(uint64_t id, absl::AnyInvocable<void(absl::Status) &&> done);
+  void FillMembers(google::protobuf::RepeatedPtrField<etcdserverpb::Member>* out) const;
+  // Runs `task` on the Raft loop thread (RawNode is not thread-safe).
+  void RunInLoop(absl::AnyInvocable<void() &&> task);
+  // Answers MoveLeader calls whose transferee leads now, or whose deadline passed.
+  void CheckLeaderTransfers(Clock::time_point now);
   ApplyResult ApplyLeaseGrant(const etcdserverpb::LeaseGrantRequest& r);
   ApplyResult ApplyLeaseRevoke(const etcdserverpb::LeaseRevokeRequest& r);
   // Keeps the lessor's key attachments in step with committed changes.
@@ -264,6 +323,9 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   std::set<uint64_t> removed_;                    // guarded by members_mu_
 
   std::atomic<bool> published_{false};
+  std::atomic<bool> is_learner_{false};
+  std::optional<Clock::time_point> removed_stop_at_;  // loop thread only
+  std::vector<LeaderTransfer> transfers_;             // loop thread only
   bool publishing_ = false;  // loop thread only: a publish proposal is in flight
 
   std::mutex mu_;
@@ -276,6 +338,7 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   std::vector<raftpb::Message> inbox_;        // guarded by mu_: received from peers
   std::vector<uint64_t> unreachable_;         // guarded by mu_: to report to Raft
   std::vector<std::pair<uint64_t, bool>> snapshot_reports_;  // guarded by mu_
+  std::vector<absl::AnyInvocable<void() &&>> tasks_;         // guarded by mu_: RunInLoop
 
   // Loop thread only.
   std::deque<ReadBatch> read_batches_;

@@ -48,10 +48,24 @@ class EtcdApi {
   virtual void Compact(const etcdserverpb::CompactionRequest& r,
                        Done<etcdserverpb::CompactionResponse> done) = 0;
 
+  virtual void MemberAdd(const etcdserverpb::MemberAddRequest& r,
+                         Done<etcdserverpb::MemberAddResponse> done) = 0;
+  virtual void MemberRemove(const etcdserverpb::MemberRemoveRequest& r,
+                            Done<etcdserverpb::MemberRemoveResponse> done) = 0;
+  virtual void MemberUpdate(const etcdserverpb::MemberUpdateRequest& r,
+                            Done<etcdserverpb::MemberUpdateResponse> done) = 0;
   virtual void MemberList(const etcdserverpb::MemberListRequest& r,
                           Done<etcdserverpb::MemberListResponse> done) = 0;
+  virtual void MemberPromote(const etcdserverpb::MemberPromoteRequest& r,
+                             Done<etcdserverpb::MemberPromoteResponse> done) = 0;
   virtual void Status(const etcdserverpb::StatusRequest& r,
                       Done<etcdserverpb::StatusResponse> done) = 0;
+  virtual void MoveLeader(const etcdserverpb::MoveLeaderRequest& r,
+                          Done<etcdserverpb::MoveLeaderResponse> done) = 0;
+
+  // Whether this member is a learner: it then serves only Status and serializable Range, and
+  // every other call fails with "etcdserver: rpc not supported for learner" (etcd 3.4).
+  virtual bool IsLearner() const = 0;
 
   virtual void LeaseGrant(const etcdserverpb::LeaseGrantRequest& r,
                           Done<etcdserverpb::LeaseGrantResponse> done) = 0;

@@ -30,15 +30,49 @@ Done<Response> Reply(grpc::ServerUnaryReactor* reactor, Response* out) {
   };
 }
 
+// What a learner serves (etcd 3.4's isRPCSupportedForLearner): Status and serializable Range.
+template <typename Request>
+bool SupportedForLearner(const Request&) {
+  return false;
+}
+template <>
+bool SupportedForLearner(const etcdserverpb::StatusRequest&) {
+  return true;
+}
+template <>
+bool SupportedForLearner(const etcdserverpb::RangeRequest& r) {
+  return r.serializable();
+}
+
+const grpc::Status& NotSupportedForLearner() {
+  static const grpc::Status status(grpc::StatusCode::UNAVAILABLE,
+                                   "etcdserver: rpc not supported for learner");
+  return status;
+}
+
 // Starts serving one unary call with `method` of the server; the reply comes through `done`.
 template <typename Api, typename Request, typename Response>
 grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, Api* api,
                                 void (Api::*method)(const Request&, Done<Response>),
                                 const Request* req, Response* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if constexpr (std::is_same_v<Api, EtcdApi>) {
+    if (api->IsLearner() && !SupportedForLearner(*req)) {
+      reactor->Finish(NotSupportedForLearner());
+      return reactor;
+    }
+  }
   (api->*method)(*req, Reply(reactor, resp));
   return reactor;
 }
+
+// A stream refused at its start (a learner asked for a Watch or LeaseKeepAlive stream).
+template <typename Request, typename Response>
+class RefusedStream final : public grpc::ServerBidiReactor<Request, Response> {
+ public:
+  explicit RefusedStream(const grpc::Status& status) { this->Finish(status); }
+  void OnDone() override { delete this; }
+};
 
 class KvService final : public KV::CallbackService {
  public:
@@ -167,6 +201,10 @@ class WatchService final : public etcdserverpb::Watch::CallbackService {
 
   grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>* Watch(
       grpc::CallbackServerContext*) override {
+    if (api_->IsLearner()) {
+      return new RefusedStream<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>(
+          NotSupportedForLearner());
+    }
     auto reactor = std::make_shared<WatchReactor>();
     reactor->Begin(api_);
     return reactor.get();
@@ -295,6 +333,10 @@ class LeaseService final : public etcdserverpb::Lease::CallbackService {
   }
   grpc::ServerBidiReactor<etcdserverpb::LeaseKeepAliveRequest, etcdserverpb::LeaseKeepAliveResponse>*
   LeaseKeepAlive(grpc::CallbackServerContext*) override {
+    if (api_->IsLearner()) {
+      return new RefusedStream<etcdserverpb::LeaseKeepAliveRequest,
+                               etcdserverpb::LeaseKeepAliveResponse>(NotSupportedForLearner());
+    }
     auto reactor = std::make_shared<KeepAliveReactor>();
     reactor->Begin(api_);
     return reactor.get();
@@ -446,10 +488,30 @@ class ClusterService final : public Cluster::CallbackService {
  public:
   explicit ClusterService(EtcdApi* api) : api_(api) {}
 
+  grpc::ServerUnaryReactor* MemberAdd(grpc::CallbackServerContext* ctx,
+                                      const etcdserverpb::MemberAddRequest* req,
+                                      etcdserverpb::MemberAddResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::MemberAdd, req, resp);
+  }
+  grpc::ServerUnaryReactor* MemberRemove(grpc::CallbackServerContext* ctx,
+                                         const etcdserverpb::MemberRemoveRequest* req,
+                                         etcdserverpb::MemberRemoveResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::MemberRemove, req, resp);
+  }
+  grpc::ServerUnaryReactor* MemberUpdate(grpc::CallbackServerContext* ctx,
+                                         const etcdserverpb::MemberUpdateRequest* req,
+                                         etcdserverpb::MemberUpdateResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::MemberUpdate, req, resp);
+  }
   grpc::ServerUnaryReactor* MemberList(grpc::CallbackServerContext* ctx,
                                        const etcdserverpb::MemberListRequest* req,
                                        etcdserverpb::MemberListResponse* resp) override {
     return Serve(ctx, api_, &EtcdApi::MemberList, req, resp);
+  }
+  grpc::ServerUnaryReactor* MemberPromote(grpc::CallbackServerContext* ctx,
+                                          const etcdserverpb::MemberPromoteRequest* req,
+                                          etcdserverpb::MemberPromoteResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::MemberPromote, req, resp);
   }
 
  private:
@@ -464,6 +526,11 @@ class MaintenanceService final : public Maintenance::CallbackService {
                                    const etcdserverpb::StatusRequest* req,
                                    etcdserverpb::StatusResponse* resp) override {
     return Serve(ctx, api_, &EtcdApi::Status, req, resp);
+  }
+  grpc::ServerUnaryReactor* MoveLeader(grpc::CallbackServerContext* ctx,
+                                       const etcdserverpb::MoveLeaderRequest* req,
+                                       etcdserverpb::MoveLeaderResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::MoveLeader, req, resp);
   }
 
  private:

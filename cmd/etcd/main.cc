@@ -4,6 +4,7 @@
 #include <glog/logging.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -127,6 +128,61 @@ absl::Status CheckAdvertiseMatchesCluster(const std::string& name,
                                     absl::StrJoin(self, ","));
 }
 
+// "initial cluster a=http://x,b=http://y has duplicate url" when two members share a URL.
+absl::Status CheckDuplicateUrls(const std::map<std::string, std::vector<std::string>>& cluster) {
+  std::set<std::string> seen;
+  std::vector<std::string> items;
+  bool duplicate = false;
+  for (const auto& [name, urls] : cluster) {
+    for (const auto& u : urls) {
+      items.push_back(name + "=" + u);
+      duplicate |= !seen.insert(u).second;
+    }
+  }
+  if (!duplicate) return absl::OkStatus();
+  return absl::InvalidArgumentError("initial cluster " + absl::StrJoin(items, ",") +
+                                    " has duplicate url");
+}
+
+// Joining an existing cluster (after `etcdctl member add`), as etcd's VerifyJoinExisting and
+// ValidateClusterAndAssignIDs: ask the other members for the cluster, match its members with
+// --initial-cluster by peer URLs, and take the IDs from the cluster.
+absl::Status JoinMembers(const server::ServerConfig& config,
+                         const std::map<std::string, std::vector<std::string>>& cluster,
+                         server::EtcdServer::Options* options) {
+  if (absl::Status s = CheckDuplicateUrls(cluster); !s.ok()) return s;
+  std::vector<std::string> remote_urls;
+  for (const auto& [name, urls] : cluster) {
+    if (name != config.name) remote_urls.insert(remote_urls.end(), urls.begin(), urls.end());
+  }
+  auto existing = transport::FetchMembers(remote_urls, std::chrono::seconds(2));
+  if (!existing.ok()) {
+    return absl::UnavailableError("cannot fetch cluster info from peer urls: " +
+                                  std::string(existing.status().message()));
+  }
+  if (existing->members_size() != static_cast<int>(cluster.size())) {
+    return absl::InvalidArgumentError("error validating peerURLs: member count is unequal");
+  }
+  const std::vector<std::string>& own_urls = cluster.at(config.name);
+  for (const serverpb::Member& m : existing->members()) {
+    std::vector<std::string> urls(m.peer_urls().begin(), m.peer_urls().end());
+    std::sort(urls.begin(), urls.end());
+    const bool known = std::any_of(cluster.begin(), cluster.end(),
+                                   [&](const auto& item) { return item.second == urls; });
+    if (!known) {
+      return absl::InvalidArgumentError(
+          "error validating peerURLs: PeerURLs: no match found for existing member (" +
+          server::MemberIdToString(m.id()) + ", [" + absl::StrJoin(urls, " ") + "])");
+    }
+    if (urls == own_urls) options->member_id = m.id();
+    options->initial_members.push_back(m);
+  }
+  options->cluster_id = existing->cluster_id();
+  options->join_existing = true;
+  options->peer_urls = own_urls;
+  return absl::OkStatus();
+}
+
 // The member and cluster IDs of a new member and the members of its new cluster, from
 // --initial-cluster and the token, checked as etcd checks them (etcdserver/config.go
 // VerifyBootstrap).
@@ -140,27 +196,14 @@ absl::Status BootstrapMembers(const server::ServerConfig& config,
                                       "\" in the initial cluster configuration");
   }
   if (config.initial_cluster_state == server::ClusterState::kExisting) {
-    return absl::UnimplementedError(
-        "joining an existing cluster (--initial-cluster-state=existing) is not supported yet");
+    return JoinMembers(config, *cluster, options);
   }
   if (absl::Status s = CheckAdvertiseMatchesCluster(config.name, self->second,
                                                     UrlStrings(config.initial_advertise_peer_urls));
       !s.ok()) {
     return s;
   }
-  std::set<std::string> seen;
-  std::vector<std::string> items;
-  for (const auto& [name, urls] : *cluster) {
-    for (const auto& u : urls) items.push_back(name + "=" + u);
-  }
-  for (const auto& [name, urls] : *cluster) {
-    for (const auto& u : urls) {
-      if (!seen.insert(u).second) {
-        return absl::InvalidArgumentError("initial cluster " + absl::StrJoin(items, ",") +
-                                          " has duplicate url");
-      }
-    }
-  }
+  if (absl::Status s = CheckDuplicateUrls(*cluster); !s.ok()) return s;
   std::vector<uint64_t> ids;
   for (const auto& [name, urls] : *cluster) {
     const uint64_t id = server::ComputeMemberId(urls, config.initial_cluster_token);
@@ -210,6 +253,9 @@ int Run(const server::ServerConfig& config) {
   options.pre_vote = config.pre_vote;
   options.max_request_bytes = static_cast<int64_t>(config.max_request_bytes);
   options.max_txn_ops = static_cast<int>(config.max_txn_ops);
+  options.strict_reconfig_check = config.strict_reconfig_check;
+  // A removed member stops as if told to (the main thread waits for the signal).
+  options.on_removed = [] { kill(getpid(), SIGTERM); };
   if (config.experimental_watch_progress_notify_interval > absl::ZeroDuration()) {
     options.watch_progress_notify_interval_ms =
         absl::ToInt64Milliseconds(config.experimental_watch_progress_notify_interval);

@@ -265,15 +265,15 @@ class GrpcTransport::Service final : public peerpb::Peer::CallbackService {
     return reactor;
   }
 
-  grpc::ServerUnaryReactor* Lease(grpc::CallbackServerContext* ctx,
-                                  const peerpb::LeaseRequest* req,
-                                  peerpb::LeaseResponse* resp) override {
+  grpc::ServerUnaryReactor* Forward(grpc::CallbackServerContext* ctx,
+                                    const peerpb::ForwardRequest* req,
+                                    peerpb::ForwardResponse* resp) override {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     if (grpc::Status s = Check(*ctx); !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
-    t_->handler_->Lease(*req, [reactor, resp](absl::StatusOr<peerpb::LeaseResponse> r) {
+    t_->handler_->Forwarded(*req, [reactor, resp](absl::StatusOr<peerpb::ForwardResponse> r) {
       if (!r.ok()) {
         reactor->Finish(grpc::Status(static_cast<grpc::StatusCode>(r.status().code()),
                                      std::string(r.status().message())));
@@ -391,9 +391,8 @@ void GrpcTransport::Send(std::vector<raftpb::Message> messages) {
   }
 }
 
-void GrpcTransport::ForwardLease(
-    uint64_t to, const peerpb::LeaseRequest& request, std::chrono::milliseconds timeout,
-    LeaseDone done) {
+void GrpcTransport::Forward(uint64_t to, const peerpb::ForwardRequest& request,
+                            std::chrono::milliseconds timeout, ForwardDone done) {
   std::shared_ptr<peerpb::Peer::Stub> stub;
   {
     std::lock_guard lock(mu_);
@@ -408,14 +407,14 @@ void GrpcTransport::ForwardLease(
   struct Call {
     std::shared_ptr<peerpb::Peer::Stub> stub;
     grpc::ClientContext ctx;
-    peerpb::LeaseRequest request;
-    peerpb::LeaseResponse response;
-    LeaseDone done;
+    peerpb::ForwardRequest request;
+    peerpb::ForwardResponse response;
+    ForwardDone done;
   };
   auto* call = new Call{std::move(stub), {}, request, {}, std::move(done)};
   AddIdentity(&call->ctx, self_, cluster_);
   call->ctx.set_deadline(std::chrono::system_clock::now() + timeout);
-  call->stub->async()->Lease(&call->ctx, &call->request, &call->response,
+  call->stub->async()->Forward(&call->ctx, &call->request, &call->response,
                              [call](grpc::Status s) {
                                std::unique_ptr<Call> owned(call);
                                if (s.ok()) {
@@ -432,6 +431,12 @@ int GrpcTransport::ActivePeers() const {
   std::lock_guard lock(mu_);
   return static_cast<int>(std::count_if(senders_.begin(), senders_.end(),
                                         [](const auto& s) { return s.second->active(); }));
+}
+
+bool GrpcTransport::IsActive(uint64_t id) const {
+  std::lock_guard lock(mu_);
+  auto it = senders_.find(id);
+  return it != senders_.end() && it->second->active();
 }
 
 void GrpcTransport::Stop() {

@@ -72,10 +72,11 @@ class GrpcTransport final : public RaftTransport {
   void Send(std::vector<raftpb::Message> messages) override;
   // Sends a lease request to the member `to` (the leader) and calls `done` with its answer.
   // Errors: Unavailable when `to` is unknown or unreachable; the leader's error otherwise.
-  void ForwardLease(uint64_t to, const peerpb::LeaseRequest& request,
-                    std::chrono::milliseconds timeout, LeaseDone done) override;
+  void Forward(uint64_t to, const peerpb::ForwardRequest& request,
+               std::chrono::milliseconds timeout, ForwardDone done) override;
   // The number of peers with an open stream (etcd's ActivePeers).
   int ActivePeers() const override;
+  bool IsActive(uint64_t id) const override;
   // Stops every sender and refuses further Send calls. Idempotent.
   void Stop() override;
 

@@ -18,7 +18,7 @@
 
 namespace etcd::transport {
 
-using LeaseDone = absl::AnyInvocable<void(absl::StatusOr<peerpb::LeaseResponse>) &&>;
+using ForwardDone = absl::AnyInvocable<void(absl::StatusOr<peerpb::ForwardResponse>) &&>;
 
 // What a transport needs from the member it serves.
 class PeerHandler {
@@ -37,8 +37,9 @@ class PeerHandler {
   virtual void OnRemoved() = 0;
   // The membership as this member knows it (Peer.Members).
   virtual peerpb::MembersResponse Members() = 0;
-  // A lease request forwarded by a follower (Peer.Lease); `done` is called exactly once.
-  virtual void Lease(const peerpb::LeaseRequest& request, LeaseDone done) = 0;
+  // A request forwarded by a follower to this member as the leader (Peer.Forward); `done` is
+  // called exactly once, with the response or the error to give the follower's client.
+  virtual void Forwarded(const peerpb::ForwardRequest& request, ForwardDone done) = 0;
 };
 
 // Carries Raft messages to the other members.
@@ -53,13 +54,15 @@ class RaftTransport {
   // Queues `messages` for their recipients (m.to()); never blocks. What cannot be delivered is
   // dropped and reported through PeerHandler::ReportUnreachable / ReportSnapshot.
   virtual void Send(std::vector<raftpb::Message> messages) = 0;
-  // Sends a lease request to member `to` (the leader); `done` gets its answer, within
-  // `timeout`. Errors: Unavailable when `to` is unknown or unreachable; DeadlineExceeded;
-  // the leader's own error otherwise.
-  virtual void ForwardLease(uint64_t to, const peerpb::LeaseRequest& request,
-                            std::chrono::milliseconds timeout, LeaseDone done) = 0;
+  // Sends a request to member `to` (the leader); `done` gets its answer, within `timeout`.
+  // Errors: Unavailable when `to` is unknown or unreachable; DeadlineExceeded; the leader's
+  // own error otherwise (code and message as it gave them).
+  virtual void Forward(uint64_t to, const peerpb::ForwardRequest& request,
+                       std::chrono::milliseconds timeout, ForwardDone done) = 0;
   // The number of peers currently connected (etcd's ActivePeers).
   virtual int ActivePeers() const = 0;
+  // Whether the peer `id` is connected now.
+  virtual bool IsActive(uint64_t id) const = 0;
   // Stops sending; later Send calls drop everything. Idempotent.
   virtual void Stop() = 0;
 };
