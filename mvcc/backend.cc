@@ -5,6 +5,9 @@
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
 
+#include <filesystem>
+#include <system_error>
+
 namespace etcd::mvcc {
 namespace {
 
@@ -51,18 +54,97 @@ Backend::~Backend() = default;
 absl::StatusOr<std::unique_ptr<Backend>> Backend::Open(const std::string& dir,
                                                        const BackendOptions& options) {
   std::unique_ptr<Backend> backend(new Backend(dir, options));
+  // A crash in the middle of ReplaceWith leaves the old database aside: put it back.
+  std::error_code ec;
+  const std::string aside = dir + ".replaced";
+  if (!std::filesystem::exists(dir, ec) && std::filesystem::exists(aside, ec)) {
+    std::filesystem::rename(aside, dir, ec);
+  }
+  std::filesystem::remove_all(aside, ec);
+  if (absl::Status s = backend->OpenDb(); !s.ok()) return s;
+  return backend;
+}
+
+absl::Status Backend::OpenDb() {
   leveldb::Options opts;
   opts.create_if_missing = true;
   // Not paranoid: after a power loss, LevelDB's unsynced log tail may be torn. Dropping it is
   // safe because the WAL replays every entry after the persisted consistent index.
   opts.paranoid_checks = false;
-  opts.block_cache = backend->cache_.get();
-  opts.filter_policy = backend->filter_.get();
+  opts.block_cache = cache_.get();
+  opts.filter_policy = filter_.get();
   leveldb::DB* raw = nullptr;
-  leveldb::Status s = leveldb::DB::Open(opts, dir, &raw);
-  if (!s.ok()) return FromLevelDb(s, "opening backend " + dir);
-  backend->db_.reset(raw);
-  return backend;
+  leveldb::Status s = leveldb::DB::Open(opts, dir_, &raw);
+  if (!s.ok()) return FromLevelDb(s, "opening backend " + dir_);
+  db_.reset(raw);
+  return absl::OkStatus();
+}
+
+absl::Status Backend::ReplaceWith(const std::string& other) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(other, ec)) {
+    return absl::NotFoundError("backend replacement " + other + " is not a directory");
+  }
+  db_.reset();  // closes the database (and releases LevelDB's lock file)
+  const std::string aside = dir_ + ".replaced";
+  fs::remove_all(aside, ec);
+  fs::rename(dir_, aside, ec);
+  if (ec) return absl::UnavailableError("moving " + dir_ + " aside: " + ec.message());
+  fs::rename(other, dir_, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::rename(aside, dir_, ignored);
+    (void)OpenDb();
+    return absl::UnavailableError("moving " + other + " to " + dir_ + ": " + ec.message());
+  }
+  fs::remove_all(aside, ec);
+  return OpenDb();
+}
+
+struct BackendReader::State {
+  const leveldb::Snapshot* snapshot = nullptr;
+  leveldb::DB* db = nullptr;
+  std::unique_ptr<leveldb::Iterator> it;
+  bool started = false;
+};
+
+BackendReader::BackendReader(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+BackendReader::~BackendReader() {
+  state_->it.reset();
+  state_->db->ReleaseSnapshot(state_->snapshot);
+}
+
+bool BackendReader::Next(Bucket* bucket, std::string* key, std::string* value) {
+  if (!state_->started) {
+    state_->it->SeekToFirst();
+    state_->started = true;
+  } else if (state_->it->Valid()) {
+    state_->it->Next();
+  }
+  while (state_->it->Valid() && state_->it->key().size() == 0) state_->it->Next();
+  if (!state_->it->Valid()) return false;
+  leveldb::Slice k = state_->it->key();
+  *bucket = static_cast<Bucket>(k[0]);
+  key->assign(k.data() + 1, k.size() - 1);
+  value->assign(state_->it->value().data(), state_->it->value().size());
+  return true;
+}
+
+absl::Status BackendReader::status() const {
+  return FromLevelDb(state_->it->status(), "backend read");
+}
+
+std::unique_ptr<BackendReader> Backend::NewReader() const {
+  auto state = std::make_unique<BackendReader::State>();
+  state->db = db_.get();
+  state->snapshot = db_->GetSnapshot();
+  leveldb::ReadOptions ro;
+  ro.snapshot = state->snapshot;
+  ro.fill_cache = false;
+  state->it.reset(db_->NewIterator(ro));
+  return std::unique_ptr<BackendReader>(new BackendReader(std::move(state)));
 }
 
 absl::StatusOr<std::optional<std::string>> Backend::Get(Bucket bucket,

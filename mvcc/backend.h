@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -58,7 +59,27 @@ struct BackendOptions {
   size_t cache_bytes = 8 << 20;
 };
 
-// Thread-safe: LevelDB serialises writers and lets readers run concurrently.
+// A consistent point-in-time view of a whole backend (every bucket), read in key order: what
+// a snapshot sent to another member carries. It pins LevelDB's files until destroyed.
+// Not thread-safe; any thread may use it while the backend keeps changing.
+class BackendReader {
+ public:
+  ~BackendReader();
+  BackendReader(const BackendReader&) = delete;
+  BackendReader& operator=(const BackendReader&) = delete;
+  // The next record; false at the end (then status() tells whether the read failed).
+  bool Next(Bucket* bucket, std::string* key, std::string* value);
+  absl::Status status() const;
+
+ private:
+  friend class Backend;
+  struct State;
+  explicit BackendReader(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Thread-safe: LevelDB serialises writers and lets readers run concurrently, except
+// ReplaceWith (see there).
 class Backend {
  public:
   // Opens (creating if needed) the database in directory `dir`.
@@ -85,10 +106,22 @@ class Backend {
   // Approximate size on disk of all buckets, bytes.
   int64_t ApproximateSizeBytes() const;
 
+  // A reader of everything in the backend as it is now (later writes are not seen).
+  std::unique_ptr<BackendReader> NewReader() const;
+
+  // Replaces the whole database by the one in directory `other` (a backend built elsewhere,
+  // e.g. from a snapshot received from the leader), which is moved to this backend's
+  // directory; the old contents are deleted. Crash-safe: the directory is swapped by renames,
+  // and a crash leaves either the old database in place or the new one.
+  // REQUIRES: no other call on this backend (nor on a BackendReader of it) runs concurrently.
+  // Errors: the file system's or LevelDB's; on error the backend may be unusable.
+  absl::Status ReplaceWith(const std::string& other);
+
   const std::string& dir() const { return dir_; }
 
  private:
   Backend(std::string dir, BackendOptions options);
+  absl::Status OpenDb();
 
   std::string dir_;
   // Declared before db_ so that they outlive it: LevelDB holds raw pointers to both.

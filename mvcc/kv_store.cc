@@ -145,6 +145,21 @@ absl::Status WriteTxn::End() {
 
 KvStore::KvStore(Backend* backend) : backend_(backend) {}
 
+absl::StatusOr<uint64_t> ReadConsistentIndex(const Backend& backend) {
+  auto v = backend.Get(Bucket::kMeta, kConsistentIndexKey);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return 0;
+  auto n = DecodeUint64(**v);
+  if (!n) return absl::DataLossError("mvcc: bad consistent index record");
+  return *n;
+}
+
+absl::Status WriteConsistentIndex(Backend& backend, uint64_t index) {
+  WriteBatch batch;
+  batch.Put(Bucket::kMeta, kConsistentIndexKey, EncodeUint64(index));
+  return backend.Write(batch);
+}
+
 absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(Backend* backend) {
   std::unique_ptr<KvStore> store(new KvStore(backend));
   absl::Status s = store->Restore();
@@ -154,6 +169,19 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(Backend* backend) {
 
 absl::Status KvStore::Restore() {
   absl::MutexLock lock(&mu_);
+  return RestoreLocked();
+}
+
+absl::Status KvStore::RestoreFrom(const std::function<absl::Status()>& replace_backend) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = replace_backend(); !s.ok()) return s;
+  index_ = internal::TreeIndex();
+  current_rev_ = 1;
+  compact_rev_ = -1;
+  return RestoreLocked();
+}
+
+absl::Status KvStore::RestoreLocked() {
   auto meta = [&](const char* key) -> absl::StatusOr<std::optional<uint64_t>> {
     auto v = backend_->Get(Bucket::kMeta, key);
     if (!v.ok()) return v.status();

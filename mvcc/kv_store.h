@@ -132,6 +132,12 @@ class WriteTxn final : public TxnView {
   bool ended_ = false;
 };
 
+// The consistent index stored in `backend` (0 if none), and a write of it, for a backend no
+// KvStore is open on (a snapshot's database being received). Errors: the backend's; DataLoss
+// for an undecodable record.
+absl::StatusOr<uint64_t> ReadConsistentIndex(const Backend& backend);
+absl::Status WriteConsistentIndex(Backend& backend, uint64_t index);
+
 // Thread-safe (see the file comment).
 class KvStore {
  public:
@@ -168,11 +174,20 @@ class KvStore {
   int64_t CompactRev() const;
   Backend* backend() const { return backend_; }
 
+  // Replaces the store's contents: runs `replace_backend` (which changes the backend under
+  // the store, e.g. Backend::ReplaceWith a snapshot's database) while no transaction runs,
+  // then rebuilds the key index, revisions and consistent index from the backend. The write
+  // observer is not called: watchers must be told separately (WatchableStore::Restored).
+  // Errors: replace_backend's, or the backend's as in Open; the store is unusable after one.
+  absl::Status RestoreFrom(const std::function<absl::Status()>& replace_backend);
+
  private:
   friend class ReadTxn;
   friend class WriteTxn;
   explicit KvStore(Backend* backend);
   absl::Status Restore();
+  // REQUIRES: mu_ held exclusively.
+  absl::Status RestoreLocked();
   // REQUIRES: mu_ held (shared or exclusive).
   absl::StatusOr<RangeResult> RangeLocked(
       std::string_view key, std::string_view end, const RangeOptions& opts, int64_t cur_rev,

@@ -292,6 +292,15 @@ void WatchableStore::NotifyProgress() {
   Wake(ready);
 }
 
+void WatchableStore::Restored() {
+  {
+    std::lock_guard lock(mu_);
+    unsynced_.insert(synced_.begin(), synced_.end());
+    synced_.clear();
+  }
+  sync_wake_.notify_one();
+}
+
 void WatchableStore::SyncUnsynced() {
   std::vector<std::shared_ptr<WatchStream::State>> ready;
   {

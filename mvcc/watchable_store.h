@@ -113,6 +113,11 @@ class WatchableStore {
   // Number of synced and unsynced watchers (for tests and metrics).
   std::pair<size_t, size_t> WatcherCounts() const;
 
+  // Tells the store that kv's contents were replaced (KvStore::RestoreFrom): every watcher is
+  // caught up again from the store's history, from the revision it expects next (etcd's
+  // watchableStore.Restore). Thread-safe; call it after RestoreFrom returns.
+  void Restored();
+
  private:
   friend class WatchStream;
   struct Watcher;

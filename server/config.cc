@@ -490,6 +490,9 @@ const std::vector<FlagDef>& Flags() {
          [](State& s, absl::string_view v) { return SetInt(v, &s.cfg.experimental_compaction_batch_limit); }},
         {"experimental-watch-progress-notify-interval", Kind::kDuration,
          [](State& s, absl::string_view v) { return SetDuration(v, &s.cfg.experimental_watch_progress_notify_interval); }},
+        // etcd 3.5's: Raft log entries kept behind a snapshot for slow followers.
+        {"experimental-snapshot-catchup-entries", Kind::kUint64,
+         [](State& s, absl::string_view v) { return SetUint(v, 64, &s.cfg.experimental_snapshot_catchup_entries); }},
         {"experimental-warning-apply-duration", Kind::kDuration,
          [](State& s, absl::string_view v) { return SetDuration(v, &s.cfg.experimental_warning_apply_duration); }},
         // unsafe

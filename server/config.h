@@ -127,6 +127,9 @@ struct ServerConfig {
   int64_t experimental_compaction_batch_limit = 0;
   absl::Duration experimental_watch_progress_notify_interval = absl::ZeroDuration();
   absl::Duration experimental_warning_apply_duration = absl::Milliseconds(100);
+  // --experimental-snapshot-catchup-entries (etcd 3.5): entries kept in the Raft log after a
+  // snapshot, so that a follower a little behind gets entries rather than a snapshot.
+  uint64_t experimental_snapshot_catchup_entries = 5000;
 
   // --force-new-cluster (unsafe): start as a one-member cluster from existing data.
   bool force_new_cluster = false;

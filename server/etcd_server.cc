@@ -3,6 +3,8 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iterator>
 #include <system_error>
@@ -24,10 +26,10 @@ namespace fs = std::filesystem;
 // How long a linearizable read waits for its read index before the request is sent again.
 constexpr auto kReadIndexRetry = std::chrono::milliseconds(500);
 
-// Entries kept in Raft's in-memory log behind the applied index (etcd's
-// snapshotCatchUpEntries), and how often the log is trimmed.
-constexpr uint64_t kCatchUpEntries = 5000;
-constexpr uint64_t kTrimEvery = 10000;
+// A member alone in its cluster snapshots at least this often (entries), to keep its Raft
+// log, which it holds in memory, small: its snapshots are cheap (a backend sync and a small
+// file), and no follower can need the entries.
+constexpr uint64_t kAloneSnapshotEvery = 10000;
 
 std::string MemberDir(const std::string& data_dir) { return (fs::path(data_dir) / "member").string(); }
 
@@ -41,6 +43,111 @@ int64_t DirectorySize(const std::string& dir) {
   }
   return total;
 }
+
+// A snapshot's backend as chunks of about 1 MiB of records (peerpb::BackendRecords).
+class BackendSnapshotSource final : public transport::SnapshotSource {
+ public:
+  explicit BackendSnapshotSource(std::unique_ptr<mvcc::BackendReader> reader)
+      : reader_(std::move(reader)) {}
+  bool Next(std::string* chunk) override {
+    peerpb::BackendRecords records;
+    size_t bytes = 0;
+    mvcc::Bucket bucket;
+    std::string key, value;
+    while (bytes < kChunkBytes && reader_->Next(&bucket, &key, &value)) {
+      bytes += key.size() + value.size();
+      peerpb::BackendRecord* r = records.add_records();
+      r->set_bucket(static_cast<uint32_t>(static_cast<unsigned char>(bucket)));
+      r->set_key(std::move(key));
+      r->set_value(std::move(value));
+    }
+    if (records.records().empty()) return false;
+    return records.SerializeToString(chunk);
+  }
+  absl::Status status() const override { return reader_->status(); }
+
+ private:
+  static constexpr size_t kChunkBytes = 1 << 20;
+  std::unique_ptr<mvcc::BackendReader> reader_;
+};
+
+std::unique_ptr<transport::SnapshotSource> NewBackendSnapshotSource(
+    std::unique_ptr<mvcc::BackendReader> reader) {
+  return std::make_unique<BackendSnapshotSource>(std::move(reader));
+}
+
+// Receives a snapshot's backend into a fresh database beside the member's (<dir>.tmp), and on
+// Finish makes it durable under its final name (<dir>) and delivers the MsgSnap to Raft.
+class SnapshotDbSink final : public transport::SnapshotSink {
+ public:
+  static absl::StatusOr<std::unique_ptr<SnapshotDbSink>> Open(
+      std::string dir, raftpb::Message m, absl::AnyInvocable<void(raftpb::Message) &&> deliver) {
+    const std::string tmp = dir + ".tmp";
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    auto backend = mvcc::Backend::Open(tmp);
+    if (!backend.ok()) return backend.status();
+    return std::unique_ptr<SnapshotDbSink>(new SnapshotDbSink(
+        std::move(dir), tmp, std::move(*backend), std::move(m), std::move(deliver)));
+  }
+
+  ~SnapshotDbSink() override {
+    if (backend_ != nullptr) {  // not finished: leave nothing behind
+      backend_.reset();
+      std::error_code ec;
+      fs::remove_all(tmp_, ec);
+    }
+  }
+
+  absl::Status Write(std::string_view chunk) override {
+    peerpb::BackendRecords records;
+    if (!records.ParseFromArray(chunk.data(), static_cast<int>(chunk.size()))) {
+      return absl::DataLossError("undecodable snapshot chunk");
+    }
+    mvcc::WriteBatch batch;
+    for (const peerpb::BackendRecord& r : records.records()) {
+      const auto bucket = static_cast<mvcc::Bucket>(static_cast<char>(r.bucket()));
+      if (bucket != mvcc::Bucket::kKey && bucket != mvcc::Bucket::kMeta &&
+          bucket != mvcc::Bucket::kLease && bucket != mvcc::Bucket::kMembers) {
+        return absl::DataLossError("snapshot record in unknown bucket " +
+                                   std::to_string(r.bucket()));
+      }
+      batch.Put(bucket, r.key(), r.value());
+    }
+    return backend_->Write(batch);
+  }
+
+  absl::Status Finish() override {
+    // The database may hold entries past the snapshot's index, never fewer: its consistent
+    // index says where its history ends, and installing the snapshot must not go back.
+    const uint64_t index = m_.snapshot().metadata().index();
+    auto ci = mvcc::ReadConsistentIndex(*backend_);
+    if (!ci.ok()) return ci.status();
+    if (*ci < index) {
+      if (absl::Status s = mvcc::WriteConsistentIndex(*backend_, index); !s.ok()) return s;
+    }
+    if (absl::Status s = backend_->Sync(); !s.ok()) return s;
+    backend_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    fs::rename(tmp_, dir_, ec);
+    if (ec) return absl::UnavailableError("renaming " + tmp_ + ": " + ec.message());
+    LOG(INFO) << "received the database of the snapshot at index " << index << " into " << dir_;
+    std::move(deliver_)(std::move(m_));
+    return absl::OkStatus();
+  }
+
+ private:
+  SnapshotDbSink(std::string dir, std::string tmp, std::unique_ptr<mvcc::Backend> backend,
+                 raftpb::Message m, absl::AnyInvocable<void(raftpb::Message) &&> deliver)
+      : dir_(std::move(dir)), tmp_(std::move(tmp)), backend_(std::move(backend)),
+        m_(std::move(m)), deliver_(std::move(deliver)) {}
+
+  const std::string dir_, tmp_;
+  std::unique_ptr<mvcc::Backend> backend_;
+  raftpb::Message m_;
+  absl::AnyInvocable<void(raftpb::Message) &&> deliver_;
+};
 
 bool IsTxnSerializable(const etcdserverpb::TxnRequest& r) {
   for (const auto* branch : {&r.success(), &r.failure()}) {
@@ -104,21 +211,14 @@ absl::Status EtcdServer::Open() {
   auto lessor = lease::Lessor::Open(backend_.get(), lessor_options);
   if (!lessor.ok()) return lessor.status();
   lessor_ = std::move(*lessor);
-  // Attachments are not stored with the leases: every key names its lease.
-  {
-    auto all = kv_->Read()->Range(std::string(1, '\0'), std::string(1, '\0'), {});
-    if (!all.ok()) return all.status();
-    for (const mvccpb::KeyValue& kv : all->kvs) {
-      if (kv.lease() != 0 && !lessor_->Attach(kv.lease(), kv.key()).ok()) {
-        LOG(WARNING) << "key " << kv.key() << " names lease " << std::hex << kv.lease()
-                     << " which does not exist";
-      }
-    }
-  }
+  if (absl::Status s = ReloadLeases(); !s.ok()) return s;
   applier_ = std::make_unique<Applier>(
       kv_.get(), [this](int64_t id) { return lessor_->Contains(id); },
       [this](const std::vector<mvccpb::Event>& changes) { TrackLeases(changes); });
 
+  wal_dir_ = wal_dir;
+  snap_dir_ = snap_dir;
+  snapshotter_ = std::make_unique<wal::Snapshotter>(wal::Env::Default(), snap_dir);
   const bool has_wal = fs::is_directory(wal_dir, ec) && !fs::is_empty(wal_dir, ec);
   absl::Status s = has_wal ? OpenExistingMember(wal_dir) : OpenNewMember(wal_dir);
   if (!s.ok()) return s;
@@ -143,6 +243,7 @@ absl::Status EtcdServer::CreateRaftNode() {
   config.election_tick = options_.election_timeout_ms / options_.heartbeat_interval_ms;
   config.heartbeat_tick = 1;
   config.storage = &raft_storage_;
+  config.applied = applied_index_;
   config.check_quorum = true;
   config.pre_vote = options_.pre_vote;
   config.max_inflight_msgs = 512;
@@ -225,22 +326,76 @@ absl::Status EtcdServer::OpenNewMember(const std::string& wal_dir) {
 absl::Status EtcdServer::OpenExistingMember(const std::string& wal_dir) {
   wal::WalOptions wal_options;
   wal_options.segment_bytes = options_.wal_segment_bytes;
-  auto w = wal::Wal::Open(wal::Env::Default(), wal_dir, wal::WalSnapshot{}, wal_options);
-  if (!w.ok()) return w.status();
-  wal_ = std::move(*w);
-  auto contents = wal_->ReadAll();
-  if (!contents.ok()) return contents.status();
+  // The newest snapshot with a WAL record: a snapshot file written just before a crash, whose
+  // record never reached the WAL, is set aside and the previous one used.
+  raftpb::Snapshot snapshot;
+  absl::StatusOr<wal::WalContents> contents;
+  while (true) {
+    auto loaded = snapshotter_->Load();
+    if (!loaded.ok() && !wal::IsNoSnapshot(loaded.status())) return loaded.status();
+    snapshot = loaded.ok() ? *loaded : raftpb::Snapshot();
+    const wal::WalSnapshot start{snapshot.metadata().index(), snapshot.metadata().term()};
+    auto w = wal::Wal::Open(wal::Env::Default(), wal_dir, start, wal_options);
+    if (!w.ok()) return w.status();
+    contents = (*w)->ReadAll();
+    if (!contents.ok() && absl::IsNotFound(contents.status()) && start.index > 0) {
+      char name[64];
+      std::snprintf(name, sizeof(name), "%016llx-%016llx.snap",
+                    static_cast<unsigned long long>(start.term),
+                    static_cast<unsigned long long>(start.index));
+      const std::string path = (fs::path(snap_dir_) / name).string();
+      LOG(WARNING) << "snapshot " << path << " has no record in the WAL; setting it aside";
+      std::error_code ec;
+      fs::rename(path, path + ".broken", ec);
+      if (ec) return absl::DataLossError("cannot set aside " + path + ": " + ec.message());
+      continue;
+    }
+    if (!contents.ok()) return contents.status();
+    wal_ = std::move(*w);
+    break;
+  }
   serverpb::WalMetadata metadata;
   if (!metadata.ParseFromString(contents->metadata) || metadata.member_id() == 0) {
     return absl::DataLossError("WAL in " + wal_dir + " has no valid member metadata");
   }
   member_id_ = metadata.member_id();
   cluster_id_ = metadata.cluster_id();
+  CreateTransport();
+
+  const uint64_t snapshot_index = snapshot.metadata().index();
+  if (snapshot_index > 0) {
+    if (kv_->ConsistentIndex() < snapshot_index) {
+      // The backend is older than the snapshot: the snapshot came from the leader with its
+      // database, which was kept beside it until installed (etcd's <index>.snap.db).
+      const std::string db = SnapshotDbPath(snapshot_index);
+      if (!fs::is_directory(db)) {
+        return absl::DataLossError(
+            "database file (" + backend_->dir() + " index " +
+            std::to_string(kv_->ConsistentIndex()) + ") does not match with snapshot (index " +
+            std::to_string(snapshot_index) + ")");
+      }
+      LOG(INFO) << "recovering the backend from the snapshot database " << db;
+      if (absl::Status s = RestoreBackendFrom(db); !s.ok()) return s;
+    }
+    if (absl::Status s = raft_storage_.ApplySnapshot(snapshot); !s.ok()) return s;
+    serverpb::SnapshotData data;
+    if (!data.ParseFromString(snapshot.data())) {
+      return absl::DataLossError("snapshot at index " + std::to_string(snapshot_index) +
+                                 " has undecodable data");
+    }
+    RestoreMembership(data);
+    conf_state_ = snapshot.metadata().conf_state();
+    applied_index_ = snapshot_index_ = snapshot_index;
+    applied_ = snapshot_index;
+    raft_index_ = snapshot_index;
+    LOG(INFO) << "recovered from snapshot at index " << snapshot_index << " (term "
+              << snapshot.metadata().term() << ")";
+  }
   if (absl::Status s = raft_storage_.SetHardState(contents->state); !s.ok()) return s;
   if (absl::Status s = raft_storage_.Append(contents->entries); !s.ok()) return s;
   term_ = contents->state.term();
   if (!contents->entries.empty()) raft_index_ = contents->entries.back().index();
-  if (contents->entries.empty() || contents->state.commit() == 0) {
+  if ((contents->entries.empty() && snapshot_index == 0) || contents->state.commit() == 0) {
     return absl::FailedPreconditionError(
         "WAL in " + wal_dir + " holds no committed membership: the member was never fully "
         "created; remove the data dir to start a new member");
@@ -248,7 +403,6 @@ absl::Status EtcdServer::OpenExistingMember(const std::string& wal_dir) {
   LOG(INFO) << "restarting member from WAL: term=" << contents->state.term()
             << " commit=" << contents->state.commit() << " entries=" << contents->entries.size();
 
-  CreateTransport();
   if (absl::Status s = CreateRaftNode(); !s.ok()) return s;
   return absl::OkStatus();
 }
@@ -330,8 +484,8 @@ void EtcdServer::RunLoop() {
     }
     StepInbox();
     const auto now = Clock::now();
-    if (removed_stop_at_ && now >= *removed_stop_at_) {
-      removed_stop_at_.reset();
+    if (removed_stop_at_ && now >= *removed_stop_at_ && !removal_reported_) {
+      removal_reported_ = true;
       LOG(ERROR) << "the member has been permanently removed from the cluster";
       if (options_.on_removed) options_.on_removed();
     }
@@ -495,10 +649,22 @@ void EtcdServer::HandleReady() {
   }
   if (!raft::IsEmptyHardState(rd.hard_state)) term_ = rd.hard_state.term();
 
-  // 1. Persist: the WAL first (one fdatasync for the whole batch), then Raft's storage.
-  CHECK(raft::IsEmptySnap(rd.snapshot)) << "snapshots are not supported yet";
+  // 1. Persist: a snapshot from the leader first (its file, then its WAL record), then the
+  // WAL (one fdatasync for the whole batch), then Raft's storage.
+  const bool has_snapshot = !raft::IsEmptySnap(rd.snapshot);
+  if (has_snapshot) {
+    absl::Status s = snapshotter_->SaveSnap(rd.snapshot);
+    CHECK(s.ok()) << "failed to save the snapshot from the leader: " << s;
+    s = wal_->SaveSnapshot(
+        {rd.snapshot.metadata().index(), rd.snapshot.metadata().term()});
+    CHECK(s.ok()) << "failed to record the snapshot in the WAL: " << s;
+  }
   absl::Status s = wal_->Save(rd.hard_state, rd.entries);
   CHECK(s.ok()) << "failed to save Raft hard state and entries: " << s;
+  if (has_snapshot) {
+    CHECK(raft_storage_.ApplySnapshot(rd.snapshot).ok());
+    ApplySnapshot(rd.snapshot);
+  }
   if (!raft::IsEmptyHardState(rd.hard_state)) {
     CHECK(raft_storage_.SetHardState(rd.hard_state).ok());
   }
@@ -506,10 +672,22 @@ void EtcdServer::HandleReady() {
     CHECK(raft_storage_.Append(rd.entries).ok());
     raft_index_ = rd.entries.back().index();
   }
-  // 2. Send, now that what the messages promise is durable.
+  // 2. Send, now that what the messages promise is durable. A snapshot carries the backend
+  // as it is now (at or after the snapshot's index: entries it already holds are skipped
+  // by the follower's consistent index).
   if (!rd.messages.empty()) {
     if (transport_ != nullptr) {
-      transport_->Send(std::move(rd.messages));
+      std::vector<raftpb::Message> messages;
+      messages.reserve(rd.messages.size());
+      for (raftpb::Message& m : rd.messages) {
+        if (m.type() == raftpb::MSG_SNAP) {
+          transport_->SendSnapshot(std::move(m),
+                                   NewBackendSnapshotSource(backend_->NewReader()));
+        } else {
+          messages.push_back(std::move(m));
+        }
+      }
+      transport_->Send(std::move(messages));
     } else {
       LOG_EVERY_N(WARNING, 100) << "no peer transport: dropping " << rd.messages.size()
                                 << " Raft message(s)";
@@ -524,21 +702,7 @@ void EtcdServer::HandleReady() {
   }
   // 4. Advance.
   node_->Advance();
-  TrimRaftLog();
-}
-
-void EtcdServer::TrimRaftLog() {
-  // Only a single-member cluster can drop entries without a snapshot to offer instead: no
-  // follower will ever ask for them. (Snapshots come with multi-member clusters.)
-  const bool alone = conf_state_.voters_size() == 1 && conf_state_.voters(0) == member_id_ &&
-                     conf_state_.learners_size() == 0 && conf_state_.voters_outgoing_size() == 0;
-  if (!alone || applied_index_ < trimmed_to_ + kTrimEvery + kCatchUpEntries) return;
-  const uint64_t to = applied_index_ - kCatchUpEntries;
-  if (absl::Status s = raft_storage_.Compact(to); !s.ok()) {
-    LOG(WARNING) << "cannot trim the Raft log to " << to << ": " << s;
-    return;
-  }
-  trimmed_to_ = to;
+  MaybeSnapshot();
 }
 
 void EtcdServer::ApplyEntry(const raftpb::Entry& e) {
@@ -1501,6 +1665,168 @@ void EtcdServer::LeaseLeases(const etcdserverpb::LeaseLeasesRequest&,
   std::move(done)(std::move(resp));
 }
 
+// ---- Snapshots ----
+
+std::string EtcdServer::SnapshotDbPath(uint64_t index) const {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%016llx.snap.db", static_cast<unsigned long long>(index));
+  return (fs::path(snap_dir_) / name).string();
+}
+
+serverpb::SnapshotData EtcdServer::MembershipSnapshot() const {
+  serverpb::SnapshotData data;
+  std::lock_guard lock(members_mu_);
+  for (const auto& [id, m] : members_) *data.add_members() = m;
+  for (uint64_t id : removed_) data.add_removed(id);
+  return data;
+}
+
+void EtcdServer::RestoreMembership(const serverpb::SnapshotData& data) {
+  std::map<uint64_t, serverpb::Member> members;
+  for (const serverpb::Member& m : data.members()) members[m.id()] = m;
+  std::vector<uint64_t> gone;
+  {
+    std::lock_guard lock(members_mu_);
+    for (const auto& [id, m] : members_) {
+      if (members.count(id) == 0) gone.push_back(id);
+    }
+    members_ = members;
+    removed_ = std::set<uint64_t>(data.removed().begin(), data.removed().end());
+  }
+  auto self = members.find(member_id_);
+  is_learner_ = self != members.end() && self->second.is_learner();
+  if (transport_ != nullptr) {
+    for (uint64_t id : gone) transport_->RemovePeer(id);
+    for (const auto& [id, m] : members) {
+      transport_->AddPeer(id, {m.peer_urls().begin(), m.peer_urls().end()});
+    }
+  }
+  if (data.removed_size() > 0 &&
+      std::find(data.removed().begin(), data.removed().end(), member_id_) != data.removed().end()) {
+    removed_stop_at_ = Clock::now() + std::chrono::seconds(1);
+  }
+}
+
+absl::Status EtcdServer::ReloadLeases() {
+  if (absl::Status s = lessor_->Recover(backend_.get(), lease::Clock::now()); !s.ok()) return s;
+  // Attachments are not stored with the leases: every key names its lease.
+  auto all = kv_->Read()->Range(std::string(1, '\0'), std::string(1, '\0'), {});
+  if (!all.ok()) return all.status();
+  for (const mvccpb::KeyValue& kv : all->kvs) {
+    if (kv.lease() != 0 && !lessor_->Attach(kv.lease(), kv.key()).ok()) {
+      LOG(WARNING) << "key " << kv.key() << " names lease " << std::hex << kv.lease()
+                   << " which does not exist";
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EtcdServer::RestoreBackendFrom(const std::string& dir) {
+  absl::Status s = kv_->RestoreFrom([&] { return backend_->ReplaceWith(dir); });
+  if (!s.ok()) return s;
+  watchable_->Restored();
+  return ReloadLeases();
+}
+
+void EtcdServer::MaybeSnapshot() {
+  const bool alone = conf_state_.voters_size() == 1 && conf_state_.voters(0) == member_id_ &&
+                     conf_state_.learners_size() == 0 && conf_state_.voters_outgoing_size() == 0;
+  const uint64_t every =
+      alone ? std::min(options_.snapshot_count, kAloneSnapshotEvery) : options_.snapshot_count;
+  if (applied_index_ > snapshot_index_ + std::max<uint64_t>(every, 1)) TakeSnapshot();
+}
+
+void EtcdServer::TakeSnapshot() {
+  const uint64_t index = applied_index_;
+  // Everything applied is in the backend; entries that changed nothing there (configuration
+  // changes, empty entries) count as applied too. Make it durable before the WAL can go.
+  kv_->SetConsistentIndex(index);
+  mvcc::WriteBatch batch;
+  kv_->AddConsistentIndex(batch);
+  absl::Status s = backend_->Write(batch);
+  if (s.ok()) s = backend_->Sync();
+  CHECK(s.ok()) << "failed to sync the backend for a snapshot: " << s;
+
+  auto snapshot =
+      raft_storage_.CreateSnapshot(index, &conf_state_, MembershipSnapshot().SerializeAsString());
+  if (!snapshot.ok()) {
+    LOG(WARNING) << "cannot snapshot at index " << index << ": " << snapshot.status();
+    return;
+  }
+  s = snapshotter_->SaveSnap(*snapshot);
+  CHECK(s.ok()) << "failed to save a snapshot: " << s;
+  s = wal_->SaveSnapshot({index, snapshot->metadata().term()});
+  CHECK(s.ok()) << "failed to record a snapshot in the WAL: " << s;
+  snapshot_index_ = index;
+  LOG(INFO) << "saved snapshot at index " << index;
+
+  // Keep some entries for followers a little behind; the rest they get by snapshot.
+  if (index > options_.snapshot_catchup_entries) {
+    const uint64_t compact = index - options_.snapshot_catchup_entries;
+    if (absl::Status c = raft_storage_.Compact(compact); !c.ok()) {
+      LOG(WARNING) << "cannot compact the Raft log to " << compact << ": " << c;
+    }
+  }
+  if (absl::Status r = wal_->ReleaseLockTo(index); !r.ok()) {
+    LOG(WARNING) << "cannot release WAL segments: " << r;
+  }
+  PurgeFiles();
+}
+
+void EtcdServer::ApplySnapshot(const raftpb::Snapshot& snapshot) {
+  const uint64_t index = snapshot.metadata().index();
+  if (index <= applied_index_) return;
+  LOG(INFO) << "applying snapshot at index " << index << " from the leader (applied "
+            << applied_index_ << ")";
+  const std::string db = SnapshotDbPath(index);
+  absl::Status s = RestoreBackendFrom(db);
+  CHECK(s.ok()) << "failed to install the database of the snapshot at index " << index << " ("
+                << db << "): " << s;
+  serverpb::SnapshotData data;
+  CHECK(data.ParseFromString(snapshot.data())) << "undecodable snapshot data at index " << index;
+  RestoreMembership(data);
+  conf_state_ = snapshot.metadata().conf_state();
+  applied_index_ = snapshot_index_ = index;
+  applied_ = index;
+  if (absl::Status r = wal_->ReleaseLockTo(index); !r.ok()) {
+    LOG(WARNING) << "cannot release WAL segments: " << r;
+  }
+  LOG(INFO) << "applied snapshot at index " << index;
+}
+
+void EtcdServer::PurgeFiles() {
+  if (options_.max_wals > 0) {
+    auto purged = wal::Wal::PurgeSegments(wal::Env::Default(), wal_dir_, options_.max_wals);
+    if (!purged.ok()) LOG(WARNING) << "cannot purge WAL segments: " << purged.status();
+  }
+  std::error_code ec;
+  std::vector<std::string> snaps;
+  for (const auto& entry : fs::directory_iterator(snap_dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".snap") == 0) {
+      snaps.push_back(entry.path().string());
+    } else if (name.size() > 8 && name.compare(name.size() - 8, 8, ".snap.db") == 0) {
+      // A snapshot database not installed by now never will be (Raft refused it as stale).
+      const uint64_t db_index = std::strtoull(name.c_str(), nullptr, 16);
+      if (db_index <= snapshot_index_) fs::remove_all(entry.path(), ec);
+    }
+  }
+  std::sort(snaps.begin(), snaps.end());  // oldest first: names are term-index in hex
+  for (size_t i = 0; options_.max_snapshots > 0 && i + options_.max_snapshots < snaps.size();
+       ++i) {
+    fs::remove(snaps[i], ec);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<transport::SnapshotSink>> EtcdServer::OpenSnapshotSink(
+    const raftpb::Message& m) {
+  if (m.to() != member_id_) return absl::InvalidArgumentError("snapshot for another member");
+  auto sink = SnapshotDbSink::Open(SnapshotDbPath(m.snapshot().metadata().index()), m,
+                                   [this](raftpb::Message msg) { Receive(std::move(msg)); });
+  if (!sink.ok()) return sink.status();
+  return std::unique_ptr<transport::SnapshotSink>(std::move(*sink));
+}
+
 // ---- transport::PeerHandler ----
 
 void EtcdServer::Receive(raftpb::Message m) {
@@ -1534,7 +1860,11 @@ bool EtcdServer::IsRemoved(uint64_t id) {
 }
 
 void EtcdServer::OnRemoved() {
-  LOG_EVERY_N(ERROR, 100) << "the member has been permanently removed from the cluster";
+  // A peer refused this member's messages: it was removed while it could not hear of it
+  // (the leader stops sending to a member once the removal is applied).
+  RunInLoop([this] {
+    if (!removed_stop_at_) removed_stop_at_ = Clock::now();
+  });
 }
 
 peerpb::MembersResponse EtcdServer::Members() {

@@ -50,6 +50,7 @@
 #include "server/apply.h"
 #include "server/serverpb/etcdserver.pb.h"
 #include "server/transport/raft_transport.h"
+#include "wal/snapshotter.h"
 #include "wal/wal.h"
 
 namespace etcd::server {
@@ -108,6 +109,15 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
     int64_t watch_progress_notify_interval_ms = 10 * 60 * 1000;
     // WAL segment size, bytes (tests use small segments).
     uint64_t wal_segment_bytes = 64ull << 20;
+    // --snapshot-count: applied entries between snapshots. A snapshot makes the backend
+    // durable, records the membership, and lets the Raft log and the WAL be cut.
+    uint64_t snapshot_count = 100000;
+    // Entries kept in the Raft log behind a snapshot for followers a little behind
+    // (--experimental-snapshot-catchup-entries, etcd's SnapshotCatchUpEntries).
+    uint64_t snapshot_catchup_entries = 5000;
+    // --max-snapshots, --max-wals: snapshot files and WAL segments kept (0: all).
+    uint64_t max_snapshots = 5;
+    uint64_t max_wals = 5;
   };
 
   // Opens or creates the member's data directory, replays the WAL onto the backend (entries
@@ -275,8 +285,23 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   // On the leader: proposes the revocation of expired leases.
   void RevokeExpiredLeases();
   void ExpireDeadlines(Clock::time_point now);
-  // Drops applied entries from Raft's in-memory log (single-member clusters only).
-  void TrimRaftLog();
+  // ---- Snapshots ----
+  // Takes a snapshot when enough entries were applied since the last one (loop thread).
+  void MaybeSnapshot();
+  void TakeSnapshot();
+  // Installs a snapshot from the leader (its backend arrived first, see OpenSnapshotSink).
+  void ApplySnapshot(const raftpb::Snapshot& snapshot);
+  // Replaces the backend by the database in `dir` and reloads everything kept from it.
+  absl::Status RestoreBackendFrom(const std::string& dir);
+  // The lessor's leases from the backend, and every key's lease attachment from the store.
+  absl::Status ReloadLeases();
+  serverpb::SnapshotData MembershipSnapshot() const;
+  void RestoreMembership(const serverpb::SnapshotData& data);
+  // Where the backend of the snapshot at `index` is kept until it is installed.
+  std::string SnapshotDbPath(uint64_t index) const;
+  void PurgeFiles();
+  absl::StatusOr<std::unique_ptr<transport::SnapshotSink>> OpenSnapshotSink(
+      const raftpb::Message& m) override;
   // Hands the read batches whose index is applied to the read thread.
   void FinishReads();
   // The read thread: runs linearizable reads off the Raft loop, so a large range never delays
@@ -303,13 +328,15 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   std::unique_ptr<lease::Lessor> lessor_;
   std::unique_ptr<Applier> applier_;
   std::unique_ptr<wal::Wal> wal_;
+  std::unique_ptr<wal::Snapshotter> snapshotter_;
+  std::string wal_dir_, snap_dir_;
   std::unique_ptr<transport::RaftTransport> transport_;
   raft::MemoryStorage raft_storage_;
   // Owned by the loop thread once it runs.
   std::unique_ptr<raft::RawNode> node_;
   raftpb::ConfState conf_state_;
   uint64_t applied_index_ = 0;  // loop thread only
-  uint64_t trimmed_to_ = 0;     // loop thread only: Raft's log holds no entry below this
+  uint64_t snapshot_index_ = 0;  // loop thread only: index of the newest snapshot
   Clock::time_point leader_elected_at_;  // loop thread only: when the current leader appeared
 
   std::atomic<uint64_t> leader_{0};
@@ -325,6 +352,7 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   std::atomic<bool> published_{false};
   std::atomic<bool> is_learner_{false};
   std::optional<Clock::time_point> removed_stop_at_;  // loop thread only
+  bool removal_reported_ = false;                     // loop thread only
   std::vector<LeaderTransfer> transfers_;             // loop thread only
   bool publishing_ = false;  // loop thread only: a publish proposal is in flight
 

@@ -254,6 +254,10 @@ int Run(const server::ServerConfig& config) {
   options.max_request_bytes = static_cast<int64_t>(config.max_request_bytes);
   options.max_txn_ops = static_cast<int>(config.max_txn_ops);
   options.strict_reconfig_check = config.strict_reconfig_check;
+  options.snapshot_count = config.snapshot_count;
+  options.snapshot_catchup_entries = config.experimental_snapshot_catchup_entries;
+  options.max_snapshots = config.max_snapshots;
+  options.max_wals = config.max_wals;
   // A removed member stops as if told to (the main thread waits for the signal).
   options.on_removed = [] { kill(getpid(), SIGTERM); };
   if (config.experimental_watch_progress_notify_interval > absl::ZeroDuration()) {

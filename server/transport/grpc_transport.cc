@@ -2,6 +2,7 @@
 
 #include <glog/logging.h>
 #include <grpcpp/grpcpp.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <charconv>
@@ -55,6 +56,27 @@ uint64_t MetadataId(const grpc::ServerContextBase& ctx, const char* key) {
   const char* end = it->second.data() + it->second.size();
   auto [ptr, ec] = std::from_chars(it->second.data(), end, id, 16);
   return ec == std::errc() && ptr == end ? id : 0;
+}
+
+// SHA-256 over a sequence of byte strings.
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+  void Update(std::string_view data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
+  std::string Final() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_, digest, &len);
+    return std::string(reinterpret_cast<char*>(digest), len);
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
 }  // namespace
@@ -197,7 +219,9 @@ class GrpcTransport::Sender {
           t_->handler_->ReportUnreachable(id_);
         }
       }
-      ctx->TryCancel();
+      // A failed Write means the call is over: Finish gives the peer's reason (a refusal,
+      // say). Only a stop cuts a healthy stream.
+      if (ok) ctx->TryCancel();
       grpc::Status status = writer->Finish();
       bool stopping;
       bool dropped = false;
@@ -255,6 +279,11 @@ class GrpcTransport::Service final : public peerpb::Peer::CallbackService {
     return new StreamReader(t_, Check(*ctx));
   }
 
+  grpc::ServerReadReactor<peerpb::SnapshotChunk>* Snapshot(grpc::CallbackServerContext* ctx,
+                                                           peerpb::SnapshotResponse*) override {
+    return new SnapshotReader(t_, Check(*ctx));
+  }
+
   grpc::ServerUnaryReactor* Members(grpc::CallbackServerContext* ctx,
                                     const peerpb::MembersRequest*,
                                     peerpb::MembersResponse* resp) override {
@@ -310,6 +339,62 @@ class GrpcTransport::Service final : public peerpb::Peer::CallbackService {
    private:
     GrpcTransport* const t_;
     peerpb::MessageBatch batch_;
+  };
+
+  // Receives one snapshot: the MsgSnap first, then the backend's chunks into the member's
+  // sink, then the checksum; only a complete, verified transfer reaches Raft.
+  class SnapshotReader final : public grpc::ServerReadReactor<peerpb::SnapshotChunk> {
+   public:
+    SnapshotReader(GrpcTransport* t, grpc::Status check) : t_(t) {
+      if (!check.ok()) {
+        Finish(check);
+        return;
+      }
+      StartRead(&chunk_);
+    }
+    void OnReadDone(bool ok) override {
+      if (!ok) {
+        Finish(grpc::Status(grpc::StatusCode::ABORTED, "snapshot stream ended early"));
+        return;
+      }
+      if (sink_ == nullptr) {
+        if (!chunk_.has_message() || chunk_.message().type() != raftpb::MSG_SNAP) {
+          Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              "a snapshot stream must start with its MsgSnap"));
+          return;
+        }
+        auto sink = t_->handler_->OpenSnapshotSink(chunk_.message());
+        if (!sink.ok()) {
+          Finish(ToGrpc(sink.status()));
+          return;
+        }
+        sink_ = std::move(*sink);
+      } else if (chunk_.last()) {
+        if (chunk_.sha256() != sha_.Final()) {
+          LOG(ERROR) << "received a snapshot whose checksum does not match; dropped";
+          Finish(grpc::Status(grpc::StatusCode::DATA_LOSS, "snapshot checksum mismatch"));
+          return;
+        }
+        absl::Status s = sink_->Finish();
+        Finish(s.ok() ? grpc::Status::OK : ToGrpc(s));
+        return;
+      } else {
+        sha_.Update(chunk_.data());
+        if (absl::Status s = sink_->Write(chunk_.data()); !s.ok()) {
+          Finish(ToGrpc(s));
+          return;
+        }
+      }
+      chunk_.Clear();
+      StartRead(&chunk_);
+    }
+    void OnDone() override { delete this; }
+
+   private:
+    GrpcTransport* const t_;
+    peerpb::SnapshotChunk chunk_;
+    std::unique_ptr<SnapshotSink> sink_;
+    Sha256 sha_;
   };
 
   grpc::Status Check(const grpc::CallbackServerContext& ctx) const {
@@ -371,7 +456,7 @@ void GrpcTransport::Send(std::vector<raftpb::Message> messages) {
     std::lock_guard lock(mu_);
     for (raftpb::Message& m : messages) {
       const uint64_t to = m.to();
-      if (m.type() == raftpb::MSG_SNAP) {
+      if (m.type() == raftpb::MSG_SNAP) {  // needs its backend: SendSnapshot
         failed_snapshots.push_back(to);
         continue;
       }
@@ -385,10 +470,75 @@ void GrpcTransport::Send(std::vector<raftpb::Message> messages) {
   unreachable.erase(std::unique(unreachable.begin(), unreachable.end()), unreachable.end());
   for (uint64_t id : unreachable) handler_->ReportUnreachable(id);
   for (uint64_t id : failed_snapshots) {
-    LOG(WARNING) << "cannot send a snapshot to " << server::MemberIdToString(id)
-                 << ": snapshots are not supported yet";
+    LOG(WARNING) << "dropped a MsgSnap to " << server::MemberIdToString(id)
+                 << " given without its backend (use SendSnapshot)";
     handler_->ReportSnapshot(id, false);
   }
+}
+
+void GrpcTransport::SendSnapshot(raftpb::Message m, std::unique_ptr<SnapshotSource> source) {
+  const uint64_t to = m.to();
+  std::shared_ptr<peerpb::Peer::Stub> stub;
+  auto ctx = std::make_shared<grpc::ClientContext>();
+  {
+    std::lock_guard lock(mu_);
+    auto it = senders_.find(to);
+    if (!stopped_ && it != senders_.end()) {
+      stub = it->second->stub();
+      snapshot_calls_.push_back(ctx);
+    }
+  }
+  if (stub == nullptr) {
+    handler_->ReportSnapshot(to, false);
+    return;
+  }
+  AddIdentity(ctx.get(), self_, cluster_);
+  std::thread([this, to, stub, ctx, m = std::move(m), source = std::move(source)]() mutable {
+    const uint64_t index = m.snapshot().metadata().index();
+    LOG(INFO) << "sending a snapshot at index " << index << " to "
+              << server::MemberIdToString(to);
+    peerpb::SnapshotResponse resp;
+    auto writer = stub->Snapshot(ctx.get(), &resp);
+    peerpb::SnapshotChunk chunk;
+    *chunk.mutable_message() = std::move(m);
+    bool ok = writer->Write(chunk);
+    Sha256 sha;
+    uint64_t bytes = 0;
+    std::string data;
+    while (ok && source->Next(&data)) {
+      sha.Update(data);
+      bytes += data.size();
+      chunk.Clear();
+      chunk.set_data(std::move(data));
+      ok = writer->Write(chunk);
+    }
+    if (ok && !source->status().ok()) {
+      LOG(ERROR) << "reading the backend for a snapshot failed: " << source->status();
+      ctx->TryCancel();  // the stream itself is fine: end it, or Finish would wait forever
+      ok = false;
+    }
+    if (ok) {
+      chunk.Clear();
+      chunk.set_last(true);
+      chunk.set_sha256(sha.Final());
+      ok = writer->Write(chunk) && writer->WritesDone();
+    }
+    const grpc::Status status = writer->Finish();
+    ok = ok && status.ok();
+    if (ok) {
+      LOG(INFO) << "sent a snapshot at index " << index << " (" << bytes << " bytes) to "
+                << server::MemberIdToString(to);
+    } else {
+      LOG(WARNING) << "failed to send a snapshot at index " << index << " to "
+                   << server::MemberIdToString(to) << ": " << status.error_message();
+    }
+    handler_->ReportSnapshot(to, ok);
+    {
+      std::lock_guard lock(mu_);
+      snapshot_calls_.erase(std::find(snapshot_calls_.begin(), snapshot_calls_.end(), ctx));
+    }
+    snapshots_done_.notify_all();
+  }).detach();
 }
 
 void GrpcTransport::Forward(uint64_t to, const peerpb::ForwardRequest& request,
@@ -442,9 +592,11 @@ bool GrpcTransport::IsActive(uint64_t id) const {
 void GrpcTransport::Stop() {
   std::map<uint64_t, std::unique_ptr<Sender>> senders;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     stopped_ = true;
     senders.swap(senders_);
+    for (auto& ctx : snapshot_calls_) ctx->TryCancel();
+    snapshots_done_.wait(lock, [&] { return snapshot_calls_.empty(); });
   }
   senders.clear();  // joins each sender's thread, outside the lock
 }

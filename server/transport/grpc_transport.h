@@ -22,6 +22,7 @@
 #define ETCD_SERVER_TRANSPORT_GRPC_TRANSPORT_H_
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -70,6 +71,10 @@ class GrpcTransport final : public RaftTransport {
   // and to peers whose queue is full are dropped and reported unreachable. MsgSnap is not
   // supported yet: it is reported as a failed snapshot.
   void Send(std::vector<raftpb::Message> messages) override;
+  // Streams the snapshot on its own call (Peer.Snapshot), so Raft messages to the same peer
+  // are not held up behind it, in chunks of at most a few MiB: the backend is never held
+  // whole in memory on either side. A transfer still running at Stop() is cancelled.
+  void SendSnapshot(raftpb::Message m, std::unique_ptr<SnapshotSource> source) override;
   // Sends a lease request to the member `to` (the leader) and calls `done` with its answer.
   // Errors: Unavailable when `to` is unknown or unreachable; the leader's error otherwise.
   void Forward(uint64_t to, const peerpb::ForwardRequest& request,
@@ -92,6 +97,9 @@ class GrpcTransport final : public RaftTransport {
   mutable std::mutex mu_;
   std::map<uint64_t, std::unique_ptr<Sender>> senders_;  // guarded by mu_
   bool stopped_ = false;                                  // guarded by mu_
+  // Snapshot transfers in flight (each on its own thread), to cancel and wait for at Stop.
+  std::vector<std::shared_ptr<grpc::ClientContext>> snapshot_calls_;  // guarded by mu_
+  std::condition_variable snapshots_done_;
 };
 
 }  // namespace etcd::transport

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,25 @@
 namespace etcd::transport {
 
 using ForwardDone = absl::AnyInvocable<void(absl::StatusOr<peerpb::ForwardResponse>) &&>;
+
+// The backend of a snapshot being sent, as opaque chunks (serialized peerpb::BackendRecords).
+class SnapshotSource {
+ public:
+  virtual ~SnapshotSource() = default;
+  // The next chunk; false at the end (then status() says whether reading failed).
+  virtual bool Next(std::string* chunk) = 0;
+  virtual absl::Status status() const = 0;
+};
+
+// Where a received snapshot's backend goes, chunk by chunk; destroyed without Finish (a
+// broken transfer, a bad checksum), it leaves nothing behind.
+class SnapshotSink {
+ public:
+  virtual ~SnapshotSink() = default;
+  virtual absl::Status Write(std::string_view chunk) = 0;
+  // Everything arrived and verified: make it durable and hand the MsgSnap to Raft.
+  virtual absl::Status Finish() = 0;
+};
 
 // What a transport needs from the member it serves.
 class PeerHandler {
@@ -35,6 +56,9 @@ class PeerHandler {
   virtual bool IsRemoved(uint64_t id) = 0;
   // A peer refused this member's messages because it was removed from the cluster.
   virtual void OnRemoved() = 0;
+  // Prepares to receive the snapshot in `m` (a MsgSnap from the leader).
+  virtual absl::StatusOr<std::unique_ptr<SnapshotSink>> OpenSnapshotSink(
+      const raftpb::Message& m) = 0;
   // The membership as this member knows it (Peer.Members).
   virtual peerpb::MembersResponse Members() = 0;
   // A request forwarded by a follower to this member as the leader (Peer.Forward); `done` is
@@ -54,6 +78,9 @@ class RaftTransport {
   // Queues `messages` for their recipients (m.to()); never blocks. What cannot be delivered is
   // dropped and reported through PeerHandler::ReportUnreachable / ReportSnapshot.
   virtual void Send(std::vector<raftpb::Message> messages) = 0;
+  // Sends the snapshot in MsgSnap `m` with its backend from `source`, in the background,
+  // and reports the outcome through PeerHandler::ReportSnapshot(m.to(), ok).
+  virtual void SendSnapshot(raftpb::Message m, std::unique_ptr<SnapshotSource> source) = 0;
   // Sends a request to member `to` (the leader); `done` gets its answer, within `timeout`.
   // Errors: Unavailable when `to` is unknown or unreachable; DeadlineExceeded; the leader's
   // own error otherwise (code and message as it gave them).
