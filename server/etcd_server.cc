@@ -386,6 +386,7 @@ absl::Status EtcdServer::OpenExistingMember(const std::string& wal_dir) {
     RestoreMembership(data);
     conf_state_ = snapshot.metadata().conf_state();
     applied_index_ = snapshot_index_ = snapshot_index;
+    applied_term_ = snapshot.metadata().term();
     applied_ = snapshot_index;
     raft_index_ = snapshot_index;
     LOG(INFO) << "recovered from snapshot at index " << snapshot_index << " (term "
@@ -672,15 +673,21 @@ void EtcdServer::HandleReady() {
     CHECK(raft_storage_.Append(rd.entries).ok());
     raft_index_ = rd.entries.back().index();
   }
-  // 2. Send, now that what the messages promise is durable. A snapshot carries the backend
-  // as it is now (at or after the snapshot's index: entries it already holds are skipped
-  // by the follower's consistent index).
+  // 2. Send, now that what the messages promise is durable. A snapshot is sent as of now, as
+  // etcd does: the applied index and term, the current configuration and membership, and the
+  // backend as it is (Raft's stored snapshot may predate a member, which could then not
+  // install it).
   if (!rd.messages.empty()) {
     if (transport_ != nullptr) {
       std::vector<raftpb::Message> messages;
       messages.reserve(rd.messages.size());
       for (raftpb::Message& m : rd.messages) {
         if (m.type() == raftpb::MSG_SNAP) {
+          raftpb::SnapshotMetadata* meta = m.mutable_snapshot()->mutable_metadata();
+          meta->set_index(applied_index_);
+          meta->set_term(applied_term_);
+          *meta->mutable_conf_state() = conf_state_;
+          m.mutable_snapshot()->set_data(MembershipSnapshot().SerializeAsString());
           transport_->SendSnapshot(std::move(m),
                                    NewBackendSnapshotSource(backend_->NewReader()));
         } else {
@@ -707,6 +714,7 @@ void EtcdServer::HandleReady() {
 
 void EtcdServer::ApplyEntry(const raftpb::Entry& e) {
   applied_index_ = e.index();
+  applied_term_ = e.term();
   if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
     ApplyConfChange(e);
   } else if (e.type() == raftpb::ENTRY_CONF_CHANGE_V2) {
@@ -1787,6 +1795,7 @@ void EtcdServer::ApplySnapshot(const raftpb::Snapshot& snapshot) {
   RestoreMembership(data);
   conf_state_ = snapshot.metadata().conf_state();
   applied_index_ = snapshot_index_ = index;
+  applied_term_ = snapshot.metadata().term();
   applied_ = index;
   if (absl::Status r = wal_->ReleaseLockTo(index); !r.ok()) {
     LOG(WARNING) << "cannot release WAL segments: " << r;

@@ -336,6 +336,7 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   std::unique_ptr<raft::RawNode> node_;
   raftpb::ConfState conf_state_;
   uint64_t applied_index_ = 0;  // loop thread only
+  uint64_t applied_term_ = 0;   // loop thread only: the term of the entry at applied_index_
   uint64_t snapshot_index_ = 0;  // loop thread only: index of the newest snapshot
   Clock::time_point leader_elected_at_;  // loop thread only: when the current leader appeared
 

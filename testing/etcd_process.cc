@@ -39,6 +39,9 @@ absl::StatusOr<EtcdProcess> EtcdProcess::StartRaw(const std::string& binary,
   p.log_path_ = NewTempDir(name + "-log") + "/etcd.log";
   p.raw_args_ = args;
   p.raw_args_.insert(p.raw_args_.begin(), binary);
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--data-dir") p.data_dir_ = args[i + 1];
+  }
   p.env_ = env;
   p.client_port_ = client_port;
   if (absl::Status s = p.Launch(wait_healthy); !s.ok()) return s;
