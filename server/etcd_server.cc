@@ -31,6 +31,10 @@ constexpr auto kReadIndexRetry = std::chrono::milliseconds(500);
 // file), and no follower can need the entries.
 constexpr uint64_t kAloneSnapshotEvery = 10000;
 
+// How long a peer must have been connected to count as healthy for a membership change
+// (etcd's HealthInterval).
+constexpr auto kHealthInterval = std::chrono::seconds(5);
+
 std::string MemberDir(const std::string& data_dir) { return (fs::path(data_dir) / "member").string(); }
 
 // The size of a directory tree in bytes (the backend's size on disk).
@@ -1210,11 +1214,18 @@ bool EtcdServer::IsReadyToPromoteMember(uint64_t promoted) const {
   return started >= members / 2 + 1;
 }
 
+bool EtcdServer::IsConnectedSince(uint64_t id, Clock::time_point since) const {
+  if (id == member_id_ || transport_ == nullptr) return true;
+  auto active = transport_->ActiveSince(id);
+  return active.has_value() && *active <= since;
+}
+
 bool EtcdServer::IsConnectedToAllVoters() const {
-  if (transport_ == nullptr) return true;
+  // etcd's isConnectedFullySince(now - HealthInterval): every voter connected for 5 s.
+  const auto since = Clock::now() - kHealthInterval;
   std::lock_guard lock(members_mu_);
   for (const auto& [id, m] : members_) {
-    if (id != member_id_ && !m.is_learner() && !transport_->IsActive(id)) return false;
+    if (!m.is_learner() && !IsConnectedSince(id, since)) return false;
   }
   return true;
 }
@@ -1293,9 +1304,11 @@ void EtcdServer::MemberRemove(const etcdserverpb::MemberRemoveRequest& r,
       // A member that is down is safe to remove: it is not part of the active quorum.
       const bool down = id != member_id_ && transport_ != nullptr && !transport_->IsActive(id);
       if (!down) {
+        // etcd's numConnectedSince(now - HealthInterval).
+        const auto since = Clock::now() - kHealthInterval;
         int active = 0;
         for (uint64_t v : voters) {
-          if (v == member_id_ || (transport_ != nullptr && transport_->IsActive(v))) ++active;
+          if (IsConnectedSince(v, since)) ++active;
         }
         const int size = static_cast<int>(voters.size());
         if (active - 1 < 1 + (size - 1) / 2) {

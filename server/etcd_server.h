@@ -269,8 +269,10 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   bool IsReadyToAddVotingMember() const;
   bool IsReadyToRemoveVotingMember(uint64_t id) const;
   bool IsReadyToPromoteMember(uint64_t id) const;
-  // Whether every other voting member is connected (etcd's isConnectedFullySince).
+  // Whether every other voting member has been connected for etcd's HealthInterval (5 s).
   bool IsConnectedToAllVoters() const;
+  // Whether member `id` (this one always) has been connected since `since` at least.
+  bool IsConnectedSince(uint64_t id, Clock::time_point since) const;
   // The promotion as the leader does it (loop thread): checks the learner's progress.
   void PromoteAsLeader(uint64_t id, absl::AnyInvocable<void(absl::Status) &&> done);
   void FillMembers(google::protobuf::RepeatedPtrField<etcdserverpb::Member>* out) const;

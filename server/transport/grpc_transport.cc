@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
+#include <optional>
 #include <condition_variable>
 #include <deque>
 #include <thread>
@@ -38,6 +40,8 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& target) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  // Peers stay connected however quiet they are (a follower rarely talks to another).
+  args.SetInt(GRPC_ARG_CLIENT_IDLE_TIMEOUT_MS, std::numeric_limits<int>::max());
   // Each peer gets its own connection even when two peers share a target string in tests.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
@@ -151,9 +155,12 @@ class GrpcTransport::Sender {
   }
 
   // Connected: the channel to the peer is up (whether or not a message was sent yet).
-  bool active() {
+  // Since when the channel to the peer has been up (whether or not a message was sent yet);
+  // nullopt when it is down.
+  std::optional<std::chrono::steady_clock::time_point> active_since() {
     std::lock_guard lock(mu_);
-    return channel_->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_READY;
+    PollStateLocked();
+    return connected_since_;
   }
 
   std::shared_ptr<peerpb::Peer::Stub> stub() {
@@ -162,6 +169,24 @@ class GrpcTransport::Sender {
   }
 
  private:
+  // Waits for messages or a stop, watching the connection meanwhile (etcd counts a peer as
+  // healthy only once it has been connected for a while: see ActiveSince).
+  void WaitForWork(std::unique_lock<std::mutex>& lock) {
+    while (!stopping_ && queue_.empty()) {
+      PollStateLocked();
+      wake_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  }
+
+  // REQUIRES: mu_ held.
+  void PollStateLocked() {
+    if (channel_->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_READY) {
+      if (!connected_since_) connected_since_ = std::chrono::steady_clock::now();
+    } else {
+      connected_since_.reset();
+    }
+  }
+
   // REQUIRES: mu_ held, or the constructor.
   void Connect(size_t index) {
     url_index_ = urls_.empty() ? 0 : index % urls_.size();
@@ -174,6 +199,8 @@ class GrpcTransport::Sender {
       channel_ = NewChannel(*target);
     }
     stub_ = peerpb::Peer::NewStub(channel_);
+    connected_since_.reset();
+    channel_->GetState(/*try_to_connect=*/true);  // connect now, not at the first message
   }
 
   void Run() {
@@ -185,7 +212,7 @@ class GrpcTransport::Sender {
       AddIdentity(ctx.get(), t_->self_, t_->cluster_);
       {
         std::unique_lock lock(mu_);
-        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        WaitForWork(lock);
         if (stopping_) return;
         ctx_ = ctx.get();
         stub = stub_;
@@ -198,7 +225,7 @@ class GrpcTransport::Sender {
         peerpb::MessageBatch batch;
         {
           std::unique_lock lock(mu_);
-          wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+          WaitForWork(lock);
           if (stopping_) break;
           size_t bytes = 0;
           while (!queue_.empty() && (bytes == 0 || bytes < kBatchBytes)) {
@@ -261,6 +288,7 @@ class GrpcTransport::Sender {
   std::vector<std::string> urls_;                  // guarded by mu_
   size_t url_index_ = 0;                           // guarded by mu_
   std::shared_ptr<grpc::Channel> channel_;         // guarded by mu_
+  std::optional<std::chrono::steady_clock::time_point> connected_since_;  // guarded by mu_
   std::shared_ptr<peerpb::Peer::Stub> stub_;       // guarded by mu_
   std::deque<raftpb::Message> queue_;              // guarded by mu_
   grpc::ClientContext* ctx_ = nullptr;             // guarded by mu_: the open stream's
@@ -580,13 +608,19 @@ void GrpcTransport::Forward(uint64_t to, const peerpb::ForwardRequest& request,
 int GrpcTransport::ActivePeers() const {
   std::lock_guard lock(mu_);
   return static_cast<int>(std::count_if(senders_.begin(), senders_.end(),
-                                        [](const auto& s) { return s.second->active(); }));
+                                        [](const auto& s) {
+                                          return s.second->active_since().has_value();
+                                        }));
 }
 
-bool GrpcTransport::IsActive(uint64_t id) const {
+bool GrpcTransport::IsActive(uint64_t id) const { return ActiveSince(id).has_value(); }
+
+std::optional<std::chrono::steady_clock::time_point> GrpcTransport::ActiveSince(
+    uint64_t id) const {
   std::lock_guard lock(mu_);
   auto it = senders_.find(id);
-  return it != senders_.end() && it->second->active();
+  if (it == senders_.end()) return std::nullopt;
+  return it->second->active_since();
 }
 
 void GrpcTransport::Stop() {

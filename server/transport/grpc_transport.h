@@ -82,6 +82,7 @@ class GrpcTransport final : public RaftTransport {
   // The number of peers with an open stream (etcd's ActivePeers).
   int ActivePeers() const override;
   bool IsActive(uint64_t id) const override;
+  std::optional<std::chrono::steady_clock::time_point> ActiveSince(uint64_t id) const override;
   // Stops every sender and refuses further Send calls. Idempotent.
   void Stop() override;
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <string>
 #include <vector>
@@ -90,6 +91,9 @@ class RaftTransport {
   virtual int ActivePeers() const = 0;
   // Whether the peer `id` is connected now.
   virtual bool IsActive(uint64_t id) const = 0;
+  // Since when the peer `id` has been connected without interruption; nullopt when it is not
+  // connected (or unknown). etcd's ActiveSince.
+  virtual std::optional<std::chrono::steady_clock::time_point> ActiveSince(uint64_t id) const = 0;
   // Stops sending; later Send calls drop everything. Idempotent.
   virtual void Stop() = 0;
 };

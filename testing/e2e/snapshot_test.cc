@@ -141,7 +141,13 @@ TEST(SnapshotTest, LearnerAddedLateJoinsBySnapshotAndIsPromoted) {
   const int client_port = FreePort();
   const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port);
   const std::string client = "http://127.0.0.1:" + std::to_string(client_port);
-  auto add = c.Etcdctl({"member", "add", "m3", "--learner", "--peer-urls", peer});
+  // As etcd, membership changes wait until every voter has been connected for 5 s.
+  const auto add_deadline = Clock::now() + std::chrono::seconds(20);
+  absl::StatusOr<CommandResult> add;
+  do {
+    add = c.Etcdctl({"member", "add", "m3", "--learner", "--peer-urls", peer});
+  } while (add.ok() && add->exit_code != 0 &&
+           add->err.find("unhealthy cluster") != std::string::npos && Clock::now() < add_deadline);
   ASSERT_TRUE(add.ok() && add->exit_code == 0) << (add.ok() ? add->err : "");
   std::map<std::string, std::string> env;
   std::string id;
