@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "api/etcdserverpb/rpc.grpc.pb.h"
 #include "testing/etcd_cluster.h"
@@ -100,6 +101,29 @@ TEST(ClusterTest, ThreeMembersFromInitialClusterServeTheSameData) {
   auto get = c.member(*leader).Etcdctl({"get", "from-follower", "--print-value-only"});
   ASSERT_TRUE(get.ok());
   EXPECT_EQ(get->out, "yes\n");
+
+  // --cluster: etcdctl finds every member's client URL through one member's MemberList.
+  auto health = c.member(0).Etcdctl({"endpoint", "health", "--cluster"});
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->exit_code, 0) << health->err;
+  for (int i = 0; i < 3; ++i) {
+    // etcdctl 3.4 prints the health lines on standard error.
+    EXPECT_NE(health->err.find("http://" + c.member(i).endpoint() + " is healthy"),
+              std::string::npos)
+        << health->err;
+  }
+  // Every member reports the same leader, term and (once settled) applied index.
+  auto status = c.member(1).Etcdctl({"endpoint", "status", "--cluster", "-w", "fields"});
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->exit_code, 0) << status->err;
+  std::set<std::string> leaders;
+  int members = 0;
+  for (absl::string_view line : absl::StrSplit(status->out, '\n')) {
+    if (absl::StartsWith(line, "\"Leader\" : ")) leaders.insert(std::string(line));
+    if (absl::StartsWith(line, "\"Endpoint\" : ")) ++members;
+  }
+  EXPECT_EQ(members, 3) << status->out;
+  EXPECT_EQ(leaders.size(), 1u) << status->out;
 }
 
 TEST(ClusterTest, ThreeMembersFromConfigFiles) {
