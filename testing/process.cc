@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <vector>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -247,11 +250,33 @@ absl::Status WaitForPort(int port, std::chrono::milliseconds timeout) {
   return absl::DeadlineExceededError("port " + std::to_string(port) + " did not open");
 }
 
+namespace {
+
+// Directories made by NewTempDir, removed when the process exits: Bazel 4 leaves a test's
+// TEST_TMPDIR behind in its sandbox, and member data dirs (64 MB WAL segments each) would
+// fill the disk over many runs.
+std::mutex temp_dirs_mu;
+std::vector<std::string>* temp_dirs = nullptr;  // guarded by temp_dirs_mu; never freed
+
+void RemoveTempDirs() {
+  std::lock_guard lock(temp_dirs_mu);
+  std::error_code ec;
+  for (const std::string& dir : *temp_dirs) std::filesystem::remove_all(dir, ec);
+}
+
+}  // namespace
+
 std::string NewTempDir(const std::string& name) {
   const char* base = std::getenv("TEST_TMPDIR");
   std::filesystem::path p = std::filesystem::path(base ? base : "/tmp") / name;
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
+  std::lock_guard lock(temp_dirs_mu);
+  if (temp_dirs == nullptr) {
+    temp_dirs = new std::vector<std::string>();
+    std::atexit(RemoveTempDirs);
+  }
+  temp_dirs->push_back(p.string());
   return p.string();
 }
 

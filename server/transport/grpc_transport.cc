@@ -113,7 +113,7 @@ absl::StatusOr<peerpb::MembersResponse> FetchMembers(const std::vector<std::stri
     last = absl::UnavailableError("could not retrieve cluster information from " + url + ": " +
                                   s.error_message());
   }
-  return last;
+  return absl::UnavailableError(last.message());
 }
 
 // ---- Sending ----
@@ -180,10 +180,12 @@ class GrpcTransport::Sender {
 
   // REQUIRES: mu_ held.
   void PollStateLocked() {
-    if (channel_->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_READY) {
+    if (channel_->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_READY && !refused_) {
       if (!connected_since_) connected_since_ = std::chrono::steady_clock::now();
     } else {
       connected_since_.reset();
+      // A new connection gets a new chance (the peer may have been fixed meanwhile).
+      if (channel_->GetState(false) != GRPC_CHANNEL_READY) refused_ = false;
     }
   }
 
@@ -200,6 +202,7 @@ class GrpcTransport::Sender {
     }
     stub_ = peerpb::Peer::NewStub(channel_);
     connected_since_.reset();
+    refused_ = false;
     channel_->GetState(/*try_to_connect=*/true);  // connect now, not at the first message
   }
 
@@ -241,28 +244,30 @@ class GrpcTransport::Sender {
           }
           was_active = true;
           backoff = kMinBackoff;
-        } else {
-          // The batch is lost with the stream.
-          t_->handler_->ReportUnreachable(id_);
         }
+        // Otherwise the batch is lost with the stream: reported below, once the reason is
+        // known.
       }
       // A failed Write means the call is over: Finish gives the peer's reason (a refusal,
       // say). Only a stop cuts a healthy stream.
       if (ok) ctx->TryCancel();
       grpc::Status status = writer->Finish();
+      const bool refused = status.error_code() == grpc::StatusCode::FAILED_PRECONDITION;
       bool stopping;
-      bool dropped = false;
+      bool dropped = !ok;
       {
         std::lock_guard lock(mu_);
         ctx_ = nullptr;
         stopping = stopping_;
         // Whatever waited for the broken stream is dropped; Raft resends what matters.
-        dropped = !queue_.empty();
+        dropped |= !queue_.empty();
         queue_.clear();
+        // A peer that refuses this member is not an active peer, however connected.
+        if (refused) refused_ = true;
       }
       if (stopping) return;
       if (dropped) t_->handler_->ReportUnreachable(id_);
-      if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+      if (refused) {
         LOG(ERROR) << "peer " << server::MemberIdToString(id_)
                    << " rejected this member's messages: " << status.error_message();
         if (status.error_message() == kRemoved) t_->handler_->OnRemoved();
@@ -289,6 +294,7 @@ class GrpcTransport::Sender {
   size_t url_index_ = 0;                           // guarded by mu_
   std::shared_ptr<grpc::Channel> channel_;         // guarded by mu_
   std::optional<std::chrono::steady_clock::time_point> connected_since_;  // guarded by mu_
+  bool refused_ = false;  // guarded by mu_: the last stream was refused on this connection
   std::shared_ptr<peerpb::Peer::Stub> stub_;       // guarded by mu_
   std::deque<raftpb::Message> queue_;              // guarded by mu_
   grpc::ClientContext* ctx_ = nullptr;             // guarded by mu_: the open stream's
@@ -561,10 +567,9 @@ void GrpcTransport::SendSnapshot(raftpb::Message m, std::unique_ptr<SnapshotSour
                    << server::MemberIdToString(to) << ": " << status.error_message();
     }
     handler_->ReportSnapshot(to, ok);
-    {
-      std::lock_guard lock(mu_);
-      snapshot_calls_.erase(std::find(snapshot_calls_.begin(), snapshot_calls_.end(), ctx));
-    }
+    // Notified under the lock: once Stop() sees the list empty, this thread touches nothing.
+    std::lock_guard lock(mu_);
+    snapshot_calls_.erase(std::find(snapshot_calls_.begin(), snapshot_calls_.end(), ctx));
     snapshots_done_.notify_all();
   }).detach();
 }

@@ -79,7 +79,7 @@ class GrpcTransport final : public RaftTransport {
   // Errors: Unavailable when `to` is unknown or unreachable; the leader's error otherwise.
   void Forward(uint64_t to, const peerpb::ForwardRequest& request,
                std::chrono::milliseconds timeout, ForwardDone done) override;
-  // The number of peers with an open stream (etcd's ActivePeers).
+  // The number of peers connected and not refusing this member (etcd's ActivePeers).
   int ActivePeers() const override;
   bool IsActive(uint64_t id) const override;
   std::optional<std::chrono::steady_clock::time_point> ActiveSince(uint64_t id) const override;

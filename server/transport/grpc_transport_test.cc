@@ -702,16 +702,11 @@ TEST(GrpcTransportTest, ActivePeersAndRemovePeer) {
   EXPECT_EQ(m1.handler().Unreachable(2), before + 1);
 }
 
-// BUG (grpc_transport.cc, Sender::active()): disabled until fixed. ActivePeers/IsActive are
-// documented as "peers with an open stream (etcd's ActivePeers)", but active() only asks
-// whether the gRPC channel is READY, i.e. whether a TCP/HTTP2 connection is up. A peer of
-// another cluster (or one that refuses this member as removed) accepts the connection and
-// then refuses every Stream call with FAILED_PRECONDITION, yet counts as active: IsActive(2)
-// is true here within milliseconds and stays true. In etcd such a peer never becomes active
-// (rafthttp checks the cluster ID before a stream is established). The server uses
-// ActivePeers() > 1 to fast-forward election ticks and IsActive() to judge whether removing a
-// voter is safe, so both are misled by peers that refuse us.
-TEST(GrpcTransportTest, DISABLED_PeerThatRefusesEveryStreamIsNotActive) {
+// A peer of another cluster (or one that refuses this member as removed) accepts the
+// connection but refuses every stream: it must not count as active (etcd's ActivePeers), since
+// the server fast-forwards election ticks on ActivePeers() and judges a removal safe on
+// IsActive().
+TEST(GrpcTransportTest, PeerThatRefusesEveryStreamIsNotActive) {
   Member m1(1, kCluster), m2(2, kCluster + 1);
   ASSERT_TRUE(m1.started() && m2.started());
   m1.transport().AddPeer(2, {m2.url()});

@@ -87,7 +87,7 @@ class RaftTransport {
   // own error otherwise (code and message as it gave them).
   virtual void Forward(uint64_t to, const peerpb::ForwardRequest& request,
                        std::chrono::milliseconds timeout, ForwardDone done) = 0;
-  // The number of peers currently connected (etcd's ActivePeers).
+  // The number of peers connected and accepting this member's messages (etcd's ActivePeers).
   virtual int ActivePeers() const = 0;
   // Whether the peer `id` is connected now.
   virtual bool IsActive(uint64_t id) const = 0;
