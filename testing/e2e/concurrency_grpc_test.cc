@@ -48,6 +48,7 @@ TEST_F(ConcurrencyGrpcTest, SecondLockWaitsForTheFirstUnlock) {
   }
   EXPECT_EQ(first.key().rfind("mutex/", 0), 0u);
   std::atomic<bool> acquired{false};
+  std::string second_error;  // written by the async call, read after get()
   auto second = std::async(std::launch::async, [&] {
     v3lockpb::LockRequest r2 = req;
     r2.set_lease(l2);
@@ -56,6 +57,7 @@ TEST_F(ConcurrencyGrpcTest, SecondLockWaitsForTheFirstUnlock) {
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
     grpc::Status s = lock->Lock(&ctx, r2, &resp);
     acquired = true;
+    if (!s.ok()) second_error = std::to_string(s.error_code()) + ": " + s.error_message();
     return s.ok() ? resp.header().revision() : int64_t{-1};
   });
   EXPECT_EQ(second.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout);
@@ -66,7 +68,8 @@ TEST_F(ConcurrencyGrpcTest, SecondLockWaitsForTheFirstUnlock) {
   grpc::ClientContext ctx;
   ASSERT_TRUE(lock->Unlock(&ctx, unlock, &unlocked).ok());
   const int64_t rev = second.get();
-  EXPECT_GE(rev, unlocked.header().revision());  // acquired only after the unlock
+  EXPECT_GE(rev, unlocked.header().revision())  // acquired only after the unlock
+      << "second Lock: " << second_error << "\nserver log:\n" << etcd_->Log();
 }
 
 TEST_F(ConcurrencyGrpcTest, CampaignLeaderProclaimObserveResign) {
