@@ -206,6 +206,65 @@ TEST(ClusterTest, BootstrapErrorsMatchRealEtcd) {
   }
 }
 
+// A data dir keeps its member: restarted with the flags of another cluster, a member of
+// cluster A stays in A (etcd ignores --initial-cluster once a WAL exists), and the members of
+// cluster B, which counted on it, are refused by it with "cluster ID mismatch" and go on
+// without it.
+TEST(ClusterTest, DataDirOfAnotherClusterKeepsItsClusterAndIsRefused) {
+  const std::string dir = NewTempDir("foreign");
+  std::vector<int> client(3), peer(3);
+  for (int i = 0; i < 3; ++i) {
+    client[i] = FreePort();
+    peer[i] = FreePort();
+  }
+  auto url = [](int port) { return "http://127.0.0.1:" + std::to_string(port); };
+  auto flags = [&](int i, const std::string& cluster, const std::string& token) {
+    return std::vector<std::string>{
+        "--name", "m" + std::to_string(i), "--data-dir", dir + "/m" + std::to_string(i),
+        "--listen-client-urls", url(client[i]), "--advertise-client-urls", url(client[i]),
+        "--listen-peer-urls", url(peer[i]), "--initial-advertise-peer-urls", url(peer[i]),
+        "--initial-cluster", cluster, "--initial-cluster-token", token};
+  };
+  {
+    // Cluster A: m0 alone.
+    auto a = EtcdProcess::StartRaw(OurEtcdBinary(), "foreign-a",
+                                   flags(0, "m0=" + url(peer[0]), "cluster-a"), {}, client[0]);
+    ASSERT_TRUE(a.ok()) << a.status();
+    auto put = a->Etcdctl({"put", "from-a", "1"});
+    ASSERT_TRUE(put.ok() && put->exit_code == 0);
+    ASSERT_TRUE(a->Stop().ok());
+  }
+  // Cluster B: m0 (with A's data dir), m1, m2.
+  const std::string b = "m0=" + url(peer[0]) + ",m1=" + url(peer[1]) + ",m2=" + url(peer[2]);
+  std::vector<EtcdProcess> members;
+  for (int i = 0; i < 3; ++i) {
+    auto m = EtcdProcess::StartRaw(OurEtcdBinary(), "foreign-b" + std::to_string(i),
+                                   flags(i, b, "cluster-b"), {}, client[i],
+                                   /*wait_healthy=*/false);
+    ASSERT_TRUE(m.ok()) << m.status();
+    members.push_back(std::move(*m));
+  }
+  for (EtcdProcess& m : members) ASSERT_TRUE(m.WaitHealthy().ok()) << m.Log();
+  // m0 is still A's only member, with A's data.
+  auto list = members[0].Etcdctl({"member", "list"});
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(std::count(list->out.begin(), list->out.end(), '\n'), 1) << list->out;
+  auto get = members[0].Etcdctl({"get", "from-a", "--print-value-only"});
+  ASSERT_TRUE(get.ok());
+  EXPECT_EQ(get->out, "1\n");
+  // B works with two of its three members, and m0 refuses B's messages.
+  auto put = members[1].Etcdctl({"put", "from-b", "2"});
+  ASSERT_TRUE(put.ok());
+  EXPECT_EQ(put->exit_code, 0) << put->err;
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (members[1].Log().find("cluster ID mismatch") == std::string::npos &&
+         Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(members[1].Log().find("cluster ID mismatch"), std::string::npos);
+  EXPECT_NE(members[0].Log().find("request cluster ID mismatch"), std::string::npos);
+}
+
 // Clients write through every member while the leader is killed with SIGKILL: a new leader is
 // elected, writes go on, the old leader rejoins after a restart, and every acknowledged write
 // is on every member with the revision it was acknowledged with.
