@@ -1230,6 +1230,21 @@ bool EtcdServer::IsConnectedToAllVoters() const {
   return true;
 }
 
+template <typename Response>
+absl::AnyInvocable<void(absl::Status) &&> EtcdServer::AnswerWithMembers(
+    api::Done<Response> done) {
+  return [this, done = std::move(done)](absl::Status s) mutable {
+    if (!s.ok()) {
+      std::move(done)(s);
+      return;
+    }
+    Response resp;
+    FillHeader(resp.mutable_header());
+    FillMembers(resp.mutable_members());
+    std::move(done)(std::move(resp));
+  };
+}
+
 void EtcdServer::MemberAdd(const etcdserverpb::MemberAddRequest& r,
                            api::Done<etcdserverpb::MemberAddResponse> done) {
   std::vector<std::string> urls;
@@ -1321,16 +1336,7 @@ void EtcdServer::MemberRemove(const etcdserverpb::MemberRemoveRequest& r,
   raftpb::ConfChange cc;
   cc.set_type(raftpb::CONF_CHANGE_REMOVE_NODE);
   cc.set_node_id(id);
-  ProposeConfChange(std::move(cc), [this, done = std::move(done)](absl::Status s) mutable {
-    if (!s.ok()) {
-      std::move(done)(s);
-      return;
-    }
-    etcdserverpb::MemberRemoveResponse resp;
-    FillHeader(resp.mutable_header());
-    FillMembers(resp.mutable_members());
-    std::move(done)(std::move(resp));
-  });
+  ProposeConfChange(std::move(cc), AnswerWithMembers(std::move(done)));
 }
 
 void EtcdServer::MemberUpdate(const etcdserverpb::MemberUpdateRequest& r,
@@ -1352,16 +1358,7 @@ void EtcdServer::MemberUpdate(const etcdserverpb::MemberUpdateRequest& r,
   cc.set_type(raftpb::CONF_CHANGE_UPDATE_NODE);
   cc.set_node_id(r.id());
   cc.set_context(m.SerializeAsString());
-  ProposeConfChange(std::move(cc), [this, done = std::move(done)](absl::Status s) mutable {
-    if (!s.ok()) {
-      std::move(done)(s);
-      return;
-    }
-    etcdserverpb::MemberUpdateResponse resp;
-    FillHeader(resp.mutable_header());
-    FillMembers(resp.mutable_members());
-    std::move(done)(std::move(resp));
-  });
+  ProposeConfChange(std::move(cc), AnswerWithMembers(std::move(done)));
 }
 
 void EtcdServer::PromoteAsLeader(uint64_t id, absl::AnyInvocable<void(absl::Status) &&> done) {
@@ -1396,38 +1393,16 @@ void EtcdServer::PromoteAsLeader(uint64_t id, absl::AnyInvocable<void(absl::Stat
 void EtcdServer::MemberPromote(const etcdserverpb::MemberPromoteRequest& r,
                                api::Done<etcdserverpb::MemberPromoteResponse> done) {
   const uint64_t id = r.id();
-  auto answer = [this](absl::Status s, api::Done<etcdserverpb::MemberPromoteResponse> done) {
-    if (!s.ok()) {
-      std::move(done)(s);
-      return;
-    }
-    etcdserverpb::MemberPromoteResponse resp;
-    FillHeader(resp.mutable_header());
-    FillMembers(resp.mutable_members());
-    std::move(done)(std::move(resp));
-  };
   if (leader_ == member_id_) {
-    RunInLoop([this, id, answer, done = std::move(done)]() mutable {
-      PromoteAsLeader(id, [answer, done = std::move(done)](absl::Status s) mutable {
-        answer(std::move(s), std::move(done));
-      });
+    RunInLoop([this, id, answer = AnswerWithMembers(std::move(done))]() mutable {
+      PromoteAsLeader(id, std::move(answer));
     });
     return;
   }
   // Only the leader knows how far the learner is: ask it.
   peerpb::ForwardRequest req;
   req.set_promote_member_id(id);
-  ForwardToLeader(req, [this, done = std::move(done)](absl::StatusOr<std::string> bytes) mutable {
-    etcdserverpb::MemberPromoteResponse resp;
-    if (!bytes.ok()) {
-      std::move(done)(bytes.status());
-    } else if (!resp.ParseFromString(*bytes)) {
-      std::move(done)(ErrNoLeader());
-    } else {
-      FillHeader(resp.mutable_header());
-      std::move(done)(std::move(resp));
-    }
-  });
+  ForwardToLeader<etcdserverpb::MemberPromoteResponse>(req, std::move(done));
 }
 
 void EtcdServer::MoveLeader(const etcdserverpb::MoveLeaderRequest& r,
@@ -1607,8 +1582,25 @@ etcdserverpb::LeaseTimeToLiveResponse EtcdServer::LocalLeaseTimeToLive(int64_t i
   return resp;
 }
 
+template <typename Response>
 void EtcdServer::ForwardToLeader(const peerpb::ForwardRequest& request,
-                                 absl::AnyInvocable<void(absl::StatusOr<std::string>) &&> done) {
+                                 api::Done<Response> done) {
+  ForwardToLeaderRaw(request, [this, done = std::move(done)](
+                                  absl::StatusOr<std::string> bytes) mutable {
+    Response resp;
+    if (!bytes.ok()) {
+      std::move(done)(bytes.status());
+    } else if (!resp.ParseFromString(*bytes)) {
+      std::move(done)(ErrNoLeader());
+    } else {
+      FillHeader(resp.mutable_header());
+      std::move(done)(std::move(resp));
+    }
+  });
+}
+
+void EtcdServer::ForwardToLeaderRaw(const peerpb::ForwardRequest& request,
+                                    absl::AnyInvocable<void(absl::StatusOr<std::string>) &&> done) {
   const uint64_t leader = leader_;
   if (leader == raft::kNone || leader == member_id_ || transport_ == nullptr) {
     std::move(done)(ErrNoLeader());
@@ -1639,17 +1631,7 @@ void EtcdServer::LeaseKeepAlive(const etcdserverpb::LeaseKeepAliveRequest& r,
   }
   peerpb::ForwardRequest req;
   req.mutable_lease()->set_id(r.id());
-  ForwardToLeader(req, [this, done = std::move(done)](absl::StatusOr<std::string> bytes) mutable {
-    etcdserverpb::LeaseKeepAliveResponse resp;
-    if (!bytes.ok()) {
-      std::move(done)(bytes.status());
-    } else if (!resp.ParseFromString(*bytes)) {
-      std::move(done)(ErrNoLeader());
-    } else {
-      FillHeader(resp.mutable_header());
-      std::move(done)(std::move(resp));
-    }
-  });
+  ForwardToLeader<etcdserverpb::LeaseKeepAliveResponse>(req, std::move(done));
 }
 
 void EtcdServer::LeaseTimeToLive(const etcdserverpb::LeaseTimeToLiveRequest& r,
@@ -1662,17 +1644,7 @@ void EtcdServer::LeaseTimeToLive(const etcdserverpb::LeaseTimeToLiveRequest& r,
   req.mutable_lease()->set_id(r.id());
   req.mutable_lease()->set_keys(r.keys());
   req.mutable_lease()->set_time_to_live(true);
-  ForwardToLeader(req, [this, done = std::move(done)](absl::StatusOr<std::string> bytes) mutable {
-    etcdserverpb::LeaseTimeToLiveResponse resp;
-    if (!bytes.ok()) {
-      std::move(done)(bytes.status());
-    } else if (!resp.ParseFromString(*bytes)) {
-      std::move(done)(ErrNoLeader());
-    } else {
-      FillHeader(resp.mutable_header());
-      std::move(done)(std::move(resp));
-    }
-  });
+  ForwardToLeader<etcdserverpb::LeaseTimeToLiveResponse>(req, std::move(done));
 }
 
 void EtcdServer::LeaseLeases(const etcdserverpb::LeaseLeasesRequest&,
@@ -1920,19 +1892,19 @@ void EtcdServer::Forwarded(const peerpb::ForwardRequest& request, transport::For
   }
   if (request.request_case() == peerpb::ForwardRequest::kPromoteMemberId) {
     const uint64_t id = request.promote_member_id();
-    RunInLoop([this, id, done = std::move(done)]() mutable {
-      PromoteAsLeader(id, [this, done = std::move(done)](absl::Status s) mutable {
-        if (!s.ok()) {
-          std::move(done)(s);
-          return;
-        }
-        etcdserverpb::MemberPromoteResponse resp;
-        FillHeader(resp.mutable_header());
-        FillMembers(resp.mutable_members());
-        peerpb::ForwardResponse out;
-        out.set_response(resp.SerializeAsString());
-        std::move(done)(std::move(out));
-      });
+    // Answered as to a client of this member, then serialized for the follower.
+    api::Done<etcdserverpb::MemberPromoteResponse> serialize =
+        [done = std::move(done)](absl::StatusOr<etcdserverpb::MemberPromoteResponse> r) mutable {
+          if (!r.ok()) {
+            std::move(done)(r.status());
+            return;
+          }
+          peerpb::ForwardResponse out;
+          out.set_response(r->SerializeAsString());
+          std::move(done)(std::move(out));
+        };
+    RunInLoop([this, id, answer = AnswerWithMembers(std::move(serialize))]() mutable {
+      PromoteAsLeader(id, std::move(answer));
     });
     return;
   }

@@ -253,9 +253,15 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   // The lease calls as the leader answers them (locally).
   absl::StatusOr<etcdserverpb::LeaseKeepAliveResponse> LocalLeaseKeepAlive(int64_t id);
   etcdserverpb::LeaseTimeToLiveResponse LocalLeaseTimeToLive(int64_t id, bool keys);
-  // Sends a request to the leader; `done` gets the serialized response.
-  void ForwardToLeader(const peerpb::ForwardRequest& request,
-                       absl::AnyInvocable<void(absl::StatusOr<std::string>) &&> done);
+  // Sends a request to the leader; `done` gets its response (header filled here), or the
+  // leader's error, or ErrNoLeader when there is none to ask.
+  template <typename Response>
+  void ForwardToLeader(const peerpb::ForwardRequest& request, api::Done<Response> done);
+  void ForwardToLeaderRaw(const peerpb::ForwardRequest& request,
+                          absl::AnyInvocable<void(absl::StatusOr<std::string>) &&> done);
+  // A completion for a membership change that answers with the members as they are then.
+  template <typename Response>
+  absl::AnyInvocable<void(absl::Status) &&> AnswerWithMembers(api::Done<Response> done);
 
   // ---- Membership ----
   // Proposes a configuration change; `done` gets the outcome of applying it (the validation

@@ -2,7 +2,9 @@
 // put --lease, timetolive (--keys), list, keep-alive --once, revoke; and expiry in time.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "testing/etcd_process.h"
@@ -10,9 +12,22 @@
 namespace etcd::testing {
 namespace {
 
+// Masks lease IDs and remaining TTLs, and sorts the attached keys: etcd lists them in Go map
+// order, which differs from run to run.
 std::string MaskLease(std::string s) {
   s = std::regex_replace(s, std::regex(R"(\b[0-9a-f]{10,16}\b)"), "<id>");
-  return std::regex_replace(s, std::regex(R"(remaining\(\d+s\))"), "remaining(<n>s)");
+  s = std::regex_replace(s, std::regex(R"(remaining\(\d+s\))"), "remaining(<n>s)");
+  std::smatch m;
+  if (std::regex_search(s, m, std::regex(R"(attached keys\(\[([^\]]*)\]\))"))) {
+    std::vector<std::string> keys;
+    std::stringstream in(m[1].str());
+    for (std::string k; in >> k;) keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
+    std::string joined;
+    for (const auto& k : keys) joined += (joined.empty() ? "" : " ") + k;
+    s = m.prefix().str() + "attached keys([" + joined + "])" + m.suffix().str();
+  }
+  return s;
 }
 
 // The steps of the scenario, with the output each printed (masked).
