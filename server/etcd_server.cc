@@ -1245,18 +1245,32 @@ absl::AnyInvocable<void(absl::Status) &&> EtcdServer::AnswerWithMembers(
   };
 }
 
-void EtcdServer::MemberAdd(const etcdserverpb::MemberAddRequest& r,
-                           api::Done<etcdserverpb::MemberAddResponse> done) {
+namespace {
+
+// The peer URLs of a member request, normalized and sorted as etcd keeps them.
+// Errors: ErrMemberBadURLs for any that does not parse.
+absl::StatusOr<std::vector<std::string>> PeerUrlsOf(
+    const google::protobuf::RepeatedPtrField<std::string>& given) {
   std::vector<std::string> urls;
-  for (const std::string& u : r.peerurls()) {
+  for (const std::string& u : given) {
     auto parsed = ParseUrl(u);
-    if (!parsed.ok()) {
-      std::move(done)(ErrMemberBadURLs());
-      return;
-    }
+    if (!parsed.ok()) return ErrMemberBadURLs();
     urls.push_back(parsed->ToString());
   }
   std::sort(urls.begin(), urls.end());
+  return urls;
+}
+
+}  // namespace
+
+void EtcdServer::MemberAdd(const etcdserverpb::MemberAddRequest& r,
+                           api::Done<etcdserverpb::MemberAddResponse> done) {
+  auto parsed_urls = PeerUrlsOf(r.peerurls());
+  if (!parsed_urls.ok()) {
+    std::move(done)(parsed_urls.status());
+    return;
+  }
+  const std::vector<std::string>& urls = *parsed_urls;
   if (options_.strict_reconfig_check) {
     if (!r.islearner() && !IsReadyToAddVotingMember()) {
       std::move(done)(ErrMemberNotEnoughStarted());
@@ -1343,16 +1357,12 @@ void EtcdServer::MemberUpdate(const etcdserverpb::MemberUpdateRequest& r,
                               api::Done<etcdserverpb::MemberUpdateResponse> done) {
   serverpb::Member m;
   m.set_id(r.id());
-  std::vector<std::string> urls;
-  for (const std::string& u : r.peerurls()) {
-    auto parsed = ParseUrl(u);
-    if (!parsed.ok()) {
-      std::move(done)(ErrMemberBadURLs());
-      return;
-    }
-    urls.push_back(parsed->ToString());
+  auto parsed_urls = PeerUrlsOf(r.peerurls());
+  if (!parsed_urls.ok()) {
+    std::move(done)(parsed_urls.status());
+    return;
   }
-  std::sort(urls.begin(), urls.end());
+  const std::vector<std::string>& urls = *parsed_urls;
   for (const auto& u : urls) m.add_peer_urls(u);
   raftpb::ConfChange cc;
   cc.set_type(raftpb::CONF_CHANGE_UPDATE_NODE);
