@@ -136,6 +136,11 @@ absl::Status BackendReader::status() const {
   return FromLevelDb(state_->it->status(), "backend read");
 }
 
+absl::Status Backend::Defragment() {
+  db_->CompactRange(nullptr, nullptr);
+  return Sync();
+}
+
 std::unique_ptr<BackendReader> Backend::NewReader() const {
   auto state = std::make_unique<BackendReader::State>();
   state->db = db_.get();

@@ -106,6 +106,11 @@ class Backend {
   // Approximate size on disk of all buckets, bytes.
   int64_t ApproximateSizeBytes() const;
 
+  // Rewrites the database compactly (LevelDB's full CompactRange): space freed by deletes and
+  // compaction is returned to the file system (etcd's Defragment). Blocks; reads and writes
+  // may go on meanwhile. Errors: LevelDB's.
+  absl::Status Defragment();
+
   // A reader of everything in the backend as it is now (later writes are not seen).
   std::unique_ptr<BackendReader> NewReader() const;
 

@@ -17,6 +17,8 @@
 #include "server/raft_glog.h"
 #include "server/request_check.h"
 #include "server/watch_session.h"
+#include "mvcc/revision.h"
+#include "wal/internal/crc32c.h"
 
 namespace etcd::server {
 namespace {
@@ -216,6 +218,8 @@ absl::Status EtcdServer::Open() {
   if (!lessor.ok()) return lessor.status();
   lessor_ = std::move(*lessor);
   if (absl::Status s = ReloadLeases(); !s.ok()) return s;
+  if (absl::Status s = LoadAlarms(); !s.ok()) return s;
+  backend_size_ = DirectorySize(backend_->dir());
   applier_ = std::make_unique<Applier>(
       kv_.get(), [this](int64_t id) { return lessor_->Contains(id); },
       [this](const std::vector<mvccpb::Event>& changes) { TrackLeases(changes); });
@@ -506,6 +510,7 @@ void EtcdServer::RunLoop() {
       }
     }
     if (now >= next_tick) {
+      backend_size_ = DirectorySize(backend_->dir());
       node_->Tick();
       RevokeExpiredLeases();
       next_tick += tick_interval;
@@ -762,6 +767,12 @@ EtcdServer::ApplyResult EtcdServer::ApplyRequest(const serverpb::InternalRaftReq
     }
     return out;
   };
+  // With NOSPACE raised, every member refuses what would grow the backend (etcd's capped
+  // applier): the alarm is in the log, so they all refuse the same entries.
+  if (nospace_ && (req.has_put() || req.has_lease_grant() ||
+                   (req.has_txn() && !Applier::IsReadOnly(req.txn())))) {
+    return ApplyResult{ErrNoSpace(), nullptr};
+  }
   switch (req.request_case()) {
     case serverpb::InternalRaftRequest::kPut:
       return wrap(applier_->Put(req.put()));
@@ -780,6 +791,8 @@ EtcdServer::ApplyResult EtcdServer::ApplyRequest(const serverpb::InternalRaftReq
     case serverpb::InternalRaftRequest::kMemberAttributes:
       ApplyMemberAttributes(req.member_attributes());
       return ApplyResult{};
+    case serverpb::InternalRaftRequest::kAlarm:
+      return ApplyAlarm(req.alarm());
     default:
       LOG(WARNING) << "ignoring entry with unknown request " << req.request_case();
       return ApplyResult{absl::InvalidArgumentError("unknown request"), nullptr};
@@ -1075,6 +1088,10 @@ void EtcdServer::Put(const etcdserverpb::PutRequest& r, api::Done<etcdserverpb::
     std::move(done)(s);
     return;
   }
+  if (absl::Status s = CheckQuota(r.ByteSizeLong()); !s.ok()) {
+    std::move(done)(s);
+    return;
+  }
   serverpb::InternalRaftRequest req;
   *req.mutable_put() = r;
   ProposeAndWait(std::move(req), std::move(done));
@@ -1106,6 +1123,10 @@ void EtcdServer::Txn(const etcdserverpb::TxnRequest& r, api::Done<etcdserverpb::
       if (resp.ok()) FillHeader(resp->mutable_header());
       std::move(done)(std::move(resp));
     });
+    return;
+  }
+  if (absl::Status s = CheckQuota(r.ByteSizeLong()); !s.ok()) {
+    std::move(done)(s);
     return;
   }
   serverpb::InternalRaftRequest req;
@@ -1471,12 +1492,208 @@ void EtcdServer::Status(const etcdserverpb::StatusRequest&,
   resp.set_version(kServerVersion);
   const int64_t db_size = DirectorySize(backend_->dir());
   resp.set_dbsize(db_size);
-  resp.set_dbsizeinuse(db_size);
+  resp.set_dbsizeinuse(std::min<int64_t>(db_size, backend_->ApproximateSizeBytes()));
   resp.set_leader(leader_);
   resp.set_raftindex(raft_index_);
   resp.set_raftterm(term_);
   resp.set_raftappliedindex(applied_);
   resp.set_islearner(is_learner_);
+  if (leader_ == raft::kNone) resp.add_errors("etcdserver: no leader");
+  for (std::string& a : AlarmStrings()) resp.add_errors(std::move(a));
+  std::move(done)(std::move(resp));
+}
+
+// ---- Alarms, quota, hashes ----
+
+namespace {
+
+constexpr char kAlarmPrefix[] = "alarm/";
+
+std::string AlarmKey(uint64_t member, int type) {
+  char key[64];
+  std::snprintf(key, sizeof(key), "%s%016llx/%d", kAlarmPrefix,
+                static_cast<unsigned long long>(member), type);
+  return key;
+}
+
+}  // namespace
+
+absl::Status EtcdServer::LoadAlarms() {
+  std::set<std::pair<uint64_t, int>> alarms;
+  absl::Status s = backend_->Scan(
+      mvcc::Bucket::kMembers, kAlarmPrefix, "alarm0", [&](std::string_view k, std::string_view) {
+        unsigned long long member = 0;
+        int type = 0;
+        if (std::sscanf(std::string(k).c_str(), "alarm/%16llx/%d", &member, &type) == 2) {
+          alarms.emplace(member, type);
+        }
+        return true;
+      });
+  if (!s.ok()) return s;
+  std::lock_guard lock(alarms_mu_);
+  alarms_ = std::move(alarms);
+  nospace_ = std::any_of(alarms_.begin(), alarms_.end(), [](const auto& a) {
+    return a.second == etcdserverpb::NOSPACE;
+  });
+  return absl::OkStatus();
+}
+
+EtcdServer::ApplyResult EtcdServer::ApplyAlarm(const etcdserverpb::AlarmRequest& r) {
+  auto resp = std::make_unique<etcdserverpb::AlarmResponse>();
+  std::lock_guard lock(alarms_mu_);
+  const std::pair<uint64_t, int> alarm{r.memberid(), static_cast<int>(r.alarm())};
+  mvcc::WriteBatch batch;
+  switch (r.action()) {
+    case etcdserverpb::AlarmRequest::GET:
+      for (const auto& [member, type] : alarms_) {
+        if (r.alarm() != etcdserverpb::NONE && type != r.alarm()) continue;
+        etcdserverpb::AlarmMember* m = resp->add_alarms();
+        m->set_memberid(member);
+        m->set_alarm(static_cast<etcdserverpb::AlarmType>(type));
+      }
+      break;
+    case etcdserverpb::AlarmRequest::ACTIVATE:
+      if (r.alarm() == etcdserverpb::NONE || !alarms_.insert(alarm).second) break;
+      batch.Put(mvcc::Bucket::kMembers, AlarmKey(alarm.first, alarm.second), "");
+      *resp->add_alarms() = etcdserverpb::AlarmMember();
+      resp->mutable_alarms(0)->set_memberid(r.memberid());
+      resp->mutable_alarms(0)->set_alarm(r.alarm());
+      LOG(WARNING) << "alarm " << etcdserverpb::AlarmType_Name(r.alarm()) << " raised by member "
+                   << MemberIdToString(r.memberid());
+      break;
+    case etcdserverpb::AlarmRequest::DEACTIVATE:
+      if (alarms_.erase(alarm) == 0) break;
+      batch.Delete(mvcc::Bucket::kMembers, AlarmKey(alarm.first, alarm.second));
+      *resp->add_alarms() = etcdserverpb::AlarmMember();
+      resp->mutable_alarms(0)->set_memberid(r.memberid());
+      resp->mutable_alarms(0)->set_alarm(r.alarm());
+      LOG(INFO) << "alarm " << etcdserverpb::AlarmType_Name(r.alarm()) << " cleared for member "
+                << MemberIdToString(r.memberid());
+      break;
+    default:
+      break;
+  }
+  if (batch.count() > 0) {
+    kv_->AddConsistentIndex(batch);
+    absl::Status s = backend_->Write(batch);
+    CHECK(s.ok()) << "failed to write the backend: " << s;
+  }
+  nospace_ = std::any_of(alarms_.begin(), alarms_.end(), [](const auto& a) {
+    return a.second == etcdserverpb::NOSPACE;
+  });
+  if (r.memberid() == member_id_ && r.alarm() == etcdserverpb::NOSPACE) nospace_proposed_ = false;
+  resp->mutable_header()->set_revision(kv_->Rev());
+  return ApplyResult{absl::OkStatus(), std::move(resp)};
+}
+
+std::vector<std::string> EtcdServer::AlarmStrings() const {
+  std::vector<std::string> out;
+  std::lock_guard lock(alarms_mu_);
+  for (const auto& [member, type] : alarms_) {
+    // Go's proto.CompactTextString of the AlarmMember, as etcd reports it.
+    out.push_back("memberID:" + std::to_string(member) + " alarm:" +
+                  etcdserverpb::AlarmType_Name(static_cast<etcdserverpb::AlarmType>(type)) + " ");
+  }
+  return out;
+}
+
+absl::Status EtcdServer::CheckQuota(size_t bytes) {
+  if (nospace_) return ErrNoSpace();
+  if (options_.quota_backend_bytes < 0) return absl::OkStatus();
+  if (backend_size_.load() + static_cast<int64_t>(bytes) <= options_.quota_backend_bytes) {
+    return absl::OkStatus();
+  }
+  if (!nospace_proposed_.exchange(true)) {
+    serverpb::InternalRaftRequest req;
+    req.mutable_alarm()->set_action(etcdserverpb::AlarmRequest::ACTIVATE);
+    req.mutable_alarm()->set_memberid(member_id_);
+    req.mutable_alarm()->set_alarm(etcdserverpb::NOSPACE);
+    LOG(WARNING) << "backend size " << backend_size_.load() << " bytes exceeds the quota of "
+                 << options_.quota_backend_bytes << " bytes; raising NOSPACE";
+    Propose(std::move(req), [this](ApplyResult result) {
+      if (!result.status.ok()) nospace_proposed_ = false;  // try again on the next write
+    });
+  }
+  return ErrNoSpace();
+}
+
+void EtcdServer::Alarm(const etcdserverpb::AlarmRequest& r,
+                       api::Done<etcdserverpb::AlarmResponse> done) {
+  serverpb::InternalRaftRequest req;
+  *req.mutable_alarm() = r;
+  ProposeAndWait(std::move(req), std::move(done));
+}
+
+void EtcdServer::Defragment(const etcdserverpb::DefragmentRequest&,
+                            api::Done<etcdserverpb::DefragmentResponse> done) {
+  LOG(INFO) << "defragmenting the backend " << backend_->dir();
+  if (absl::Status s = backend_->Defragment(); !s.ok()) {
+    std::move(done)(s);
+    return;
+  }
+  backend_size_ = DirectorySize(backend_->dir());
+  LOG(INFO) << "defragmented the backend: " << backend_size_.load() << " bytes";
+  etcdserverpb::DefragmentResponse resp;
+  FillHeader(resp.mutable_header());
+  std::move(done)(std::move(resp));
+}
+
+void EtcdServer::Hash(const etcdserverpb::HashRequest&,
+                      api::Done<etcdserverpb::HashResponse> done) {
+  // Everything but the metadata bucket, whose consistent index differs between members.
+  auto txn = kv_->Read();  // no write meanwhile
+  auto reader = backend_->NewReader();
+  uint32_t crc = 0;
+  mvcc::Bucket bucket;
+  std::string key, value;
+  while (reader->Next(&bucket, &key, &value)) {
+    if (bucket == mvcc::Bucket::kMeta) continue;
+    const char b = static_cast<char>(bucket);
+    crc = wal::crc32c::Extend(crc, &b, 1);
+    crc = wal::crc32c::Extend(crc, key.data(), key.size());
+    crc = wal::crc32c::Extend(crc, value.data(), value.size());
+  }
+  if (!reader->status().ok()) {
+    std::move(done)(reader->status());
+    return;
+  }
+  etcdserverpb::HashResponse resp;
+  FillHeader(resp.mutable_header());
+  resp.mutable_header()->set_revision(txn->Rev());
+  resp.set_hash(crc);
+  std::move(done)(std::move(resp));
+}
+
+void EtcdServer::HashKV(const etcdserverpb::HashKVRequest& r,
+                        api::Done<etcdserverpb::HashKVResponse> done) {
+  auto txn = kv_->Read();  // no write or compaction meanwhile
+  const int64_t rev = r.revision() == 0 ? txn->Rev() : r.revision();
+  if (r.revision() != 0 && rev <= txn->CompactRev()) {
+    std::move(done)(ErrCompacted());
+    return;
+  }
+  if (rev > txn->Rev()) {
+    std::move(done)(ErrFutureRev());
+    return;
+  }
+  // As etcd's HashByRev: the bucket name, then every revision record up to `rev`.
+  uint32_t crc = wal::crc32c::Extend(0, "key", 3);
+  absl::Status s = backend_->Scan(
+      mvcc::Bucket::kKey, "", mvcc::EncodeRevision(mvcc::Revision{rev + 1, 0}),
+      [&](std::string_view k, std::string_view v) {
+        crc = wal::crc32c::Extend(crc, k.data(), k.size());
+        crc = wal::crc32c::Extend(crc, v.data(), v.size());
+        return true;
+      });
+  if (!s.ok()) {
+    std::move(done)(s);
+    return;
+  }
+  etcdserverpb::HashKVResponse resp;
+  FillHeader(resp.mutable_header());
+  resp.mutable_header()->set_revision(txn->Rev());
+  resp.set_hash(crc);
+  resp.set_compact_revision(std::max<int64_t>(txn->CompactRev(), 0));
   std::move(done)(std::move(resp));
 }
 
@@ -1543,6 +1760,10 @@ void EtcdServer::LeaseGrant(const etcdserverpb::LeaseGrantRequest& r,
                             api::Done<etcdserverpb::LeaseGrantResponse> done) {
   if (r.ttl() > lease::kMaxLeaseTTL) {
     std::move(done)(ErrLeaseTTLTooLarge());
+    return;
+  }
+  if (absl::Status s = CheckQuota(r.ByteSizeLong()); !s.ok()) {
+    std::move(done)(s);
     return;
   }
   serverpb::InternalRaftRequest req;
@@ -1728,7 +1949,9 @@ absl::Status EtcdServer::RestoreBackendFrom(const std::string& dir) {
   absl::Status s = kv_->RestoreFrom([&] { return backend_->ReplaceWith(dir); });
   if (!s.ok()) return s;
   watchable_->Restored();
-  return ReloadLeases();
+  if (absl::Status s = ReloadLeases(); !s.ok()) return s;
+  backend_size_ = DirectorySize(backend_->dir());
+  return LoadAlarms();
 }
 
 void EtcdServer::MaybeSnapshot() {

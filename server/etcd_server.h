@@ -115,6 +115,10 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
     // Entries kept in the Raft log behind a snapshot for followers a little behind
     // (--experimental-snapshot-catchup-entries, etcd's SnapshotCatchUpEntries).
     uint64_t snapshot_catchup_entries = 5000;
+    // --quota-backend-bytes: above this backend size, writes fail with ErrNoSpace and the
+    // NOSPACE alarm is raised until an operator frees space and disarms it (etcd's quota).
+    // A negative value disables the quota.
+    int64_t quota_backend_bytes = 2ll << 30;
     // --max-snapshots, --max-wals: snapshot files and WAL segments kept (0: all).
     uint64_t max_snapshots = 5;
     uint64_t max_wals = 5;
@@ -173,6 +177,19 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   void MoveLeader(const etcdserverpb::MoveLeaderRequest& r,
                   api::Done<etcdserverpb::MoveLeaderResponse> done) override;
   bool IsLearner() const override { return is_learner_.load(); }
+  // Alarms (NOSPACE, CORRUPT) are raised and cleared through Raft, so every member agrees;
+  // GET goes through Raft too, as in etcd.
+  void Alarm(const etcdserverpb::AlarmRequest& r,
+             api::Done<etcdserverpb::AlarmResponse> done) override;
+  // Compacts this member's backend files (not the key space history: that is Compact).
+  void Defragment(const etcdserverpb::DefragmentRequest& r,
+                  api::Done<etcdserverpb::DefragmentResponse> done) override;
+  // CRC-32C of this member's whole backend but its metadata (which differs between members).
+  void Hash(const etcdserverpb::HashRequest& r, api::Done<etcdserverpb::HashResponse> done) override;
+  // CRC-32C of the key space history up to a revision (0: the current one): equal on every
+  // member at that revision. Errors: ErrCompacted, ErrFutureRev.
+  void HashKV(const etcdserverpb::HashKVRequest& r,
+              api::Done<etcdserverpb::HashKVResponse> done) override;
   std::unique_ptr<api::WatchSession> NewWatchSession(std::function<void()> on_ready) override;
   void LeaseGrant(const etcdserverpb::LeaseGrantRequest& r,
                   api::Done<etcdserverpb::LeaseGrantResponse> done) override;
@@ -262,6 +279,14 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   // A completion for a membership change that answers with the members as they are then.
   template <typename Response>
   absl::AnyInvocable<void(absl::Status) &&> AnswerWithMembers(api::Done<Response> done);
+
+  // ---- Alarms and quota ----
+  ApplyResult ApplyAlarm(const etcdserverpb::AlarmRequest& r);
+  absl::Status LoadAlarms();
+  // ErrNoSpace if the NOSPACE alarm is raised, or if a write of `bytes` would take the
+  // backend past the quota (then the alarm is proposed).
+  absl::Status CheckQuota(size_t bytes);
+  std::vector<std::string> AlarmStrings() const;
 
   // ---- Membership ----
   // Proposes a configuration change; `done` gets the outcome of applying it (the validation
@@ -359,6 +384,11 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   std::set<uint64_t> removed_;                    // guarded by members_mu_
 
   std::atomic<bool> published_{false};
+  mutable std::mutex alarms_mu_;
+  std::set<std::pair<uint64_t, int>> alarms_;  // guarded by alarms_mu_: (member, AlarmType)
+  std::atomic<bool> nospace_{false};           // a NOSPACE alarm is raised
+  std::atomic<bool> nospace_proposed_{false};  // this member asked for one, not applied yet
+  std::atomic<int64_t> backend_size_{0};       // bytes on disk, refreshed every tick
   std::atomic<bool> is_learner_{false};
   std::optional<Clock::time_point> removed_stop_at_;  // loop thread only
   bool removal_reported_ = false;                     // loop thread only

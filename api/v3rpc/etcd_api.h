@@ -62,6 +62,12 @@ class EtcdApi {
                       Done<etcdserverpb::StatusResponse> done) = 0;
   virtual void MoveLeader(const etcdserverpb::MoveLeaderRequest& r,
                           Done<etcdserverpb::MoveLeaderResponse> done) = 0;
+  virtual void Alarm(const etcdserverpb::AlarmRequest& r, Done<etcdserverpb::AlarmResponse> done) = 0;
+  virtual void Defragment(const etcdserverpb::DefragmentRequest& r,
+                          Done<etcdserverpb::DefragmentResponse> done) = 0;
+  virtual void Hash(const etcdserverpb::HashRequest& r, Done<etcdserverpb::HashResponse> done) = 0;
+  virtual void HashKV(const etcdserverpb::HashKVRequest& r,
+                      Done<etcdserverpb::HashKVResponse> done) = 0;
 
   // Whether this member is a learner: it then serves only Status and serializable Range, and
   // every other call fails with "etcdserver: rpc not supported for learner" (etcd 3.4).

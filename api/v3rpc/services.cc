@@ -532,6 +532,26 @@ class MaintenanceService final : public Maintenance::CallbackService {
                                        etcdserverpb::MoveLeaderResponse* resp) override {
     return Serve(ctx, api_, &EtcdApi::MoveLeader, req, resp);
   }
+  grpc::ServerUnaryReactor* Alarm(grpc::CallbackServerContext* ctx,
+                                  const etcdserverpb::AlarmRequest* req,
+                                  etcdserverpb::AlarmResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::Alarm, req, resp);
+  }
+  grpc::ServerUnaryReactor* Defragment(grpc::CallbackServerContext* ctx,
+                                       const etcdserverpb::DefragmentRequest* req,
+                                       etcdserverpb::DefragmentResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::Defragment, req, resp);
+  }
+  grpc::ServerUnaryReactor* Hash(grpc::CallbackServerContext* ctx,
+                                 const etcdserverpb::HashRequest* req,
+                                 etcdserverpb::HashResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::Hash, req, resp);
+  }
+  grpc::ServerUnaryReactor* HashKV(grpc::CallbackServerContext* ctx,
+                                   const etcdserverpb::HashKVRequest* req,
+                                   etcdserverpb::HashKVResponse* resp) override {
+    return Serve(ctx, api_, &EtcdApi::HashKV, req, resp);
+  }
 
  private:
   EtcdApi* const api_;

@@ -258,6 +258,8 @@ int Run(const server::ServerConfig& config) {
   options.snapshot_catchup_entries = config.experimental_snapshot_catchup_entries;
   options.max_snapshots = config.max_snapshots;
   options.max_wals = config.max_wals;
+  // etcd: 0 means the default quota (2 GiB); a negative value, no quota.
+  if (config.quota_backend_bytes != 0) options.quota_backend_bytes = config.quota_backend_bytes;
   // A removed member stops as if told to (the main thread waits for the signal).
   options.on_removed = [] { kill(getpid(), SIGTERM); };
   if (config.experimental_watch_progress_notify_interval > absl::ZeroDuration()) {
