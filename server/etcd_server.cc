@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <iterator>
 #include <system_error>
 
@@ -167,7 +168,51 @@ bool IsTxnSerializable(const etcdserverpb::TxnRequest& r) {
 
 }  // namespace
 
-EtcdServer::EtcdServer(Options options) : options_(std::move(options)) {}
+EtcdServer::EtcdServer(Options options) : options_(std::move(options)) { RegisterMetrics(); }
+
+void EtcdServer::RegisterMetrics() {
+  metrics_.AddGaugeFunc("etcd_server_has_leader",
+                        "Whether or not a leader exists. 1 is existence, 0 is not.",
+                        [this] { return HasLeader() ? 1.0 : 0.0; });
+  metrics_.AddGaugeFunc("etcd_server_is_leader",
+                        "Whether or not this member is a leader. 1 if is, 0 otherwise.",
+                        [this] { return leader_.load() == member_id_ ? 1.0 : 0.0; });
+  metrics_.AddGaugeFunc("etcd_server_is_learner",
+                        "Whether or not this member is a learner. 1 if is, 0 otherwise.",
+                        [this] { return is_learner_.load() ? 1.0 : 0.0; });
+  leader_changes_ = metrics_.AddCounter("etcd_server_leader_changes_seen_total",
+                                        "The number of leader changes seen.");
+  metrics_.AddGaugeFunc("etcd_server_proposals_committed_total",
+                        "The total number of consensus proposals committed.",
+                        [this] { return static_cast<double>(commit_index_.load()); });
+  metrics_.AddGaugeFunc("etcd_server_proposals_applied_total",
+                        "The total number of consensus proposals applied.",
+                        [this] { return static_cast<double>(applied_.load()); });
+  metrics_.AddGaugeFunc("etcd_server_proposals_pending",
+                        "The current number of pending proposals to commit.", [this] {
+                          std::lock_guard lock(mu_);
+                          return static_cast<double>(pending_.size());
+                        });
+  proposals_failed_ = metrics_.AddCounter("etcd_server_proposals_failed_total",
+                                          "The total number of failed proposals seen.");
+  wal_fsync_seconds_ = metrics_.AddHistogram(
+      "etcd_disk_wal_fsync_duration_seconds",
+      "The latency distributions of fsync called by WAL.",
+      metrics::ExponentialBuckets(0.001, 2, 14));
+  backend_commit_seconds_ = metrics_.AddHistogram(
+      "etcd_disk_backend_commit_duration_seconds",
+      "The latency distributions of commit called by backend.",
+      metrics::ExponentialBuckets(0.001, 2, 14));
+  metrics_.AddGaugeFunc("etcd_mvcc_db_total_size_in_bytes",
+                        "Total size of the underlying database physically allocated in bytes.",
+                        [this] { return static_cast<double>(backend_size_.load()); });
+  metrics_.AddGaugeFunc("etcd_debugging_mvcc_db_total_size_in_bytes",
+                        "Total size of the underlying database physically allocated in bytes.",
+                        [this] { return static_cast<double>(backend_size_.load()); });
+  peer_rtt_seconds_ = metrics_.AddHistogramFamily(
+      "etcd_network_peer_round_trip_time_seconds", "Round-Trip-Time histogram between peers",
+      {"To"}, metrics::ExponentialBuckets(0.0001, 2, 14));
+}
 
 absl::StatusOr<std::unique_ptr<EtcdServer>> EtcdServer::Start(Options options) {
   if (options.heartbeat_interval_ms <= 0) {
@@ -541,6 +586,7 @@ void EtcdServer::RunLoop() {
             pending_.erase(it);
           }
         }
+        proposals_failed_->Inc();
         if (waiter) std::move(waiter)(ApplyResult{ErrNoLeader(), nullptr});
       }
     }
@@ -598,6 +644,14 @@ void EtcdServer::StepInbox() {
     if (m.to() != member_id_) continue;
     const uint64_t from = m.from();
     const auto type = m.type();
+    if (type == raftpb::MSG_HEARTBEAT_RESP) {
+      auto sent = heartbeat_sent_.find(from);
+      if (sent != heartbeat_sent_.end()) {
+        peer_rtt_seconds_->Get({MemberIdToString(from)})
+            ->Observe(std::chrono::duration<double>(Clock::now() - sent->second).count());
+        heartbeat_sent_.erase(sent);
+      }
+    }
     if (absl::Status s = node_->Step(std::move(m)); !s.ok()) {
       VLOG(1) << "dropped " << raftpb::MessageType_Name(type) << " from "
               << MemberIdToString(from) << ": " << s;
@@ -652,6 +706,7 @@ void EtcdServer::HandleReady() {
         LOG(INFO) << "raft.node: " << std::hex << member_id_ << " lost leader " << old_leader;
       } else {
         leader_elected_at_ = Clock::now();
+        leader_changes_->Inc();
         LOG(INFO) << "raft.node: " << std::hex << member_id_ << " elected leader "
                   << rd.soft_state->lead << " at term " << std::dec << node_->Term();
       }
@@ -669,7 +724,13 @@ void EtcdServer::HandleReady() {
         {rd.snapshot.metadata().index(), rd.snapshot.metadata().term()});
     CHECK(s.ok()) << "failed to record the snapshot in the WAL: " << s;
   }
+  const auto save_start = Clock::now();
   absl::Status s = wal_->Save(rd.hard_state, rd.entries);
+  if (rd.must_sync) {
+    wal_fsync_seconds_->Observe(
+        std::chrono::duration<double>(Clock::now() - save_start).count());
+  }
+  if (!raft::IsEmptyHardState(rd.hard_state)) commit_index_ = rd.hard_state.commit();
   CHECK(s.ok()) << "failed to save Raft hard state and entries: " << s;
   if (has_snapshot) {
     CHECK(raft_storage_.ApplySnapshot(rd.snapshot).ok());
@@ -703,6 +764,11 @@ void EtcdServer::HandleReady() {
           messages.push_back(std::move(m));
         }
       }
+      // Heartbeats measure the round trip to each peer (etcd measures it with a prober).
+      const auto now = Clock::now();
+      for (const raftpb::Message& m : messages) {
+        if (m.type() == raftpb::MSG_HEARTBEAT) heartbeat_sent_.try_emplace(m.to(), now);
+      }
       transport_->Send(std::move(messages));
     } else {
       LOG_EVERY_N(WARNING, 100) << "no peer transport: dropping " << rd.messages.size()
@@ -710,7 +776,13 @@ void EtcdServer::HandleReady() {
     }
   }
   // 3. Apply, in log order.
+  const auto apply_start = Clock::now();
   for (const raftpb::Entry& e : rd.committed_entries) ApplyEntry(e);
+  if (!rd.committed_entries.empty()) {
+    // The backend writes of a batch of entries (LevelDB; synced at snapshots).
+    backend_commit_seconds_->Observe(
+        std::chrono::duration<double>(Clock::now() - apply_start).count());
+  }
   for (const raft::ReadState& rs : rd.read_states) {
     for (ReadBatch& b : read_batches_) {
       if (b.ctx == rs.request_ctx) b.index = rs.index;
@@ -959,6 +1031,7 @@ void EtcdServer::ExpireDeadlines(Clock::time_point now) {
       }
     }
   }
+  proposals_failed_->Inc(static_cast<double>(expired.size()));
   for (auto& [w, status] : expired) std::move(w)(ApplyResult{status, nullptr});
   for (auto it = read_batches_.begin(); it != read_batches_.end();) {
     if (it->deadline <= now) {
@@ -1501,6 +1574,18 @@ void EtcdServer::Status(const etcdserverpb::StatusRequest&,
   if (leader_ == raft::kNone) resp.add_errors("etcdserver: no leader");
   for (std::string& a : AlarmStrings()) resp.add_errors(std::move(a));
   std::move(done)(std::move(resp));
+}
+
+bool EtcdServer::CheckHealth(std::chrono::milliseconds timeout) {
+  {
+    std::lock_guard lock(alarms_mu_);
+    if (!alarms_.empty()) return false;
+  }
+  if (!HasLeader()) return false;
+  auto done = std::make_shared<std::promise<absl::Status>>();
+  auto result = done->get_future();
+  ReadBarrier(false, [done](absl::Status s) { done->set_value(s); });
+  return result.wait_for(timeout) == std::future_status::ready && result.get().ok();
 }
 
 // ---- Alarms, quota, hashes ----

@@ -48,6 +48,7 @@
 #include "raft/raw_node.h"
 #include "raft/storage.h"
 #include "server/apply.h"
+#include "server/http/metrics.h"
 #include "server/serverpb/etcdserver.pb.h"
 #include "server/transport/raft_transport.h"
 #include "wal/snapshotter.h"
@@ -205,6 +206,12 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   // Whether this member has published its name and client URLs (applied through Raft).
   bool published() const { return published_.load(); }
 
+  // etcd's health check (GET /health): false with an alarm raised, without a leader, or when
+  // a linearizable read does not complete within `timeout`.
+  bool CheckHealth(std::chrono::milliseconds timeout);
+  // The server's metrics (etcd's names), for /metrics; other layers may add theirs.
+  metrics::Registry& metrics() { return metrics_; }
+
  private:
   // The result of applying one entry, handed to the member that proposed it.
   struct ApplyResult {
@@ -352,6 +359,15 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   Clock::time_point RequestDeadline() const;
 
   const Options options_;
+  metrics::Registry metrics_;
+  metrics::Counter* leader_changes_ = nullptr;
+  metrics::Counter* proposals_failed_ = nullptr;
+  metrics::Histogram* wal_fsync_seconds_ = nullptr;
+  metrics::Histogram* backend_commit_seconds_ = nullptr;
+  metrics::Registry::HistogramFamily* peer_rtt_seconds_ = nullptr;
+  std::atomic<uint64_t> commit_index_{0};
+  std::map<uint64_t, Clock::time_point> heartbeat_sent_;  // loop thread only: per peer
+  void RegisterMetrics();
   uint64_t member_id_ = 0;
   uint64_t cluster_id_ = 0;
 

@@ -23,6 +23,8 @@
 #include "server/config.h"
 #include "server/etcd_server.h"
 #include "server/member_id.h"
+#include "server/http/grpc_metrics.h"
+#include "server/http/http_server.h"
 #include "server/transport/grpc_transport.h"
 
 extern char** environ;
@@ -229,6 +231,27 @@ std::string BindAddress(const server::Url& u) {
          std::to_string(u.port);
 }
 
+// etcd's HTTP endpoints on the client port (etcdserver/api/etcdhttp).
+http::HttpResponse ServeHttp(server::EtcdServer& etcd, const std::string& method,
+                             const std::string& path) {
+  if (path == "/health") {
+    if (method != "GET") return {405, "text/plain; charset=utf-8", "Method Not Allowed\n"};
+    if (etcd.CheckHealth(std::chrono::seconds(1))) {
+      return {200, "text/plain; charset=utf-8", R"({"health":"true"})"};
+    }
+    return {503, "text/plain; charset=utf-8", "{\"health\":\"false\"}\n"};
+  }
+  if (path == "/version") {
+    return {200, "application/json",
+            std::string(R"({"etcdserver":")") + server::kServerVersion +
+                R"(","etcdcluster":"3.4.0"})"};
+  }
+  if (path == "/metrics") {
+    return {200, "text/plain; version=0.0.4; charset=utf-8", etcd.metrics().Render()};
+  }
+  return {404, "text/plain; charset=utf-8", "404 page not found\n"};
+}
+
 int Run(const server::ServerConfig& config) {
   SetLogLevel(config.log_level);
   LOG(INFO) << "etcd Version: " << server::kServerVersion;
@@ -309,57 +332,92 @@ int Run(const server::ServerConfig& config) {
                              static_cast<int>(std::min<uint32_t>(
                                  config.max_concurrent_streams,
                                  static_cast<uint32_t>(std::numeric_limits<int>::max()))));
-  std::vector<std::pair<std::string, std::unique_ptr<int>>> ports;
-  for (const server::Url& u : config.listen_client_urls) {
-    const std::string address = BindAddress(u);
-    ports.emplace_back(address, std::make_unique<int>(0));
-    builder.AddListeningPort(address, grpc::InsecureServerCredentials(), ports.back().second.get());
-  }
+  // Clients reach gRPC and HTTP/1.1 (/health, /version, /metrics) on the same port, as with
+  // etcd: the gRPC server has no port of its own, the muxes hand it its connections.
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(metrics::NewGrpcMetricsInterceptor(&etcd->metrics()));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   for (auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+  auto http_server = http::HttpServer::Start(
+      [&etcd](const std::string& method, const std::string& path) {
+        return ServeHttp(*etcd, method, path);
+      });
 
   // The peer listener: Raft messages and the members' own calls (transport/peer.proto).
   grpc::ServerBuilder peer_builder;
   peer_builder.SetMaxReceiveMessageSize(-1);
   peer_builder.SetMaxSendMessageSize(-1);
-  const size_t client_ports = ports.size();
+  std::vector<std::pair<std::string, std::unique_ptr<int>>> peer_ports;
   for (const server::Url& u : config.listen_peer_urls) {
     const std::string address = BindAddress(u);
-    ports.emplace_back(address, std::make_unique<int>(0));
+    peer_ports.emplace_back(address, std::make_unique<int>(0));
     peer_builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
-                                  ports.back().second.get());
+                                  peer_ports.back().second.get());
   }
   peer_builder.RegisterService(peer_transport->service());
   std::unique_ptr<grpc::Server> peer_server = peer_builder.BuildAndStart();
-  for (size_t i = 0; i < ports.size(); ++i) {
-    const auto& [address, port] = ports[i];
-    if ((i < client_ports ? grpc_server : peer_server) == nullptr || *port == 0) {
-      LOG(ERROR) << "listen tcp " << address
-                 << ": cannot bind (address already in use, or not an address of this host)";
-      std::cerr << "etcd: listen tcp " << address
-                << ": cannot bind (address already in use, or not an address of this host)\n";
-      if (grpc_server) grpc_server->Shutdown();
-      if (peer_server) peer_server->Shutdown();
-      concurrency.Stop();
-      etcd->Stop();
-      return 1;
+
+  std::vector<std::unique_ptr<http::PortMux>> muxes;
+  absl::Status listen_error;
+  if (grpc_server == nullptr || !http_server.ok()) {
+    listen_error = absl::InternalError("cannot start the client servers");
+  }
+  for (const server::Url& u : config.listen_client_urls) {
+    if (!listen_error.ok()) break;
+    auto mux = http::PortMux::Listen(BindAddress(u), grpc_server.get(), http_server->get());
+    if (mux.ok()) {
+      muxes.push_back(std::move(*mux));
+    } else {
+      listen_error = mux.status();
     }
+  }
+  for (const server::Url& u : config.listen_metrics_urls) {
+    if (!listen_error.ok()) break;
+    auto mux = http::PortMux::Listen(BindAddress(u), nullptr, http_server->get());
+    if (mux.ok()) {
+      muxes.push_back(std::move(*mux));
+    } else {
+      listen_error = mux.status();
+    }
+  }
+  for (const auto& [address, port] : peer_ports) {
+    if (listen_error.ok() && (peer_server == nullptr || *port == 0)) {
+      listen_error = absl::UnavailableError(
+          "listen tcp " + address +
+          ": cannot bind (address already in use, or not an address of this host)");
+    }
+  }
+  if (!listen_error.ok()) {
+    LOG(ERROR) << listen_error.message();
+    std::cerr << "etcd: " << listen_error.message() << "\n";
+    for (auto& mux : muxes) mux->Stop();
+    if (grpc_server) grpc_server->Shutdown();
+    if (peer_server) peer_server->Shutdown();
+    concurrency.Stop();
+    etcd->Stop();
+    return 1;
   }
   if (!etcd->WaitForLeader(std::chrono::milliseconds(5 * config.election_timeout_ms))) {
     LOG(WARNING) << "no leader elected yet; serving anyway (requests wait for a leader)";
   }
   LOG(INFO) << "ready to serve client requests";
-  for (size_t i = 0; i < client_ports; ++i) {
-    LOG(INFO) << "serving insecure client requests on " << ports[i].first
+  for (const server::Url& u : config.listen_client_urls) {
+    LOG(INFO) << "serving insecure client requests on " << BindAddress(u)
               << ", this is strongly discouraged!";
+  }
+  for (const server::Url& u : config.listen_metrics_urls) {
+    LOG(INFO) << "serving /metrics and /health on " << BindAddress(u);
   }
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   LOG(INFO) << "received " << strsignal(sig) << " signal, shutting down...";
+  for (auto& mux : muxes) mux->Stop();
   concurrency.Stop();  // answers waiting Lock/Campaign/Observe calls before gRPC goes
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   peer_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  http_server->reset();  // waits for HTTP requests in flight (a /health read, say)
   etcd->Stop();
   LOG(INFO) << "stopped etcd member " << config.name;
   return 0;

@@ -190,7 +190,7 @@ TEST(DaemonTest, UnimplementedRpcsSaySo) {
   auto etcd = EtcdProcess::Start(OurEtcdBinary(), "unimplemented");
   ASSERT_TRUE(etcd.ok()) << etcd.status();
   for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"auth", "enable"}, {"user", "list"}, {"defrag"}}) {
+       {std::vector<std::string>{"auth", "enable"}, {"user", "list"}, {"role", "list"}}) {
     auto r = etcd->Etcdctl(args);
     ASSERT_TRUE(r.ok());
     EXPECT_NE(r->exit_code, 0) << args[0];
