@@ -1,5 +1,6 @@
 #include "server/http/metrics.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -7,17 +8,18 @@
 namespace etcd::metrics {
 namespace {
 
-// Prometheus' float formatting: integers without a fraction, +Inf, else shortest round-trip.
+// Prometheus' float formatting: integers without a fraction, +Inf, else the shortest form.
 std::string FormatValue(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   if (std::isnan(v)) return "NaN";
   char buf[64];
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
     std::snprintf(buf, sizeof(buf), "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.17g", v);
+    return buf;
   }
-  return buf;
+  // The shortest text that reads back as `v`, as Go's strconv.FormatFloat(v, 'g', -1).
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, end);
 }
 
 std::string EscapeLabel(const std::string& v) {
