@@ -17,6 +17,7 @@
 #include "server/url.h"
 #include "server/raft_glog.h"
 #include "server/request_check.h"
+#include "server/snapshot_file.h"
 #include "server/watch_session.h"
 #include "mvcc/revision.h"
 #include "wal/internal/crc32c.h"
@@ -58,18 +59,7 @@ class BackendSnapshotSource final : public transport::SnapshotSource {
       : reader_(std::move(reader)) {}
   bool Next(std::string* chunk) override {
     peerpb::BackendRecords records;
-    size_t bytes = 0;
-    mvcc::Bucket bucket;
-    std::string key, value;
-    while (bytes < kChunkBytes && reader_->Next(&bucket, &key, &value)) {
-      bytes += key.size() + value.size();
-      peerpb::BackendRecord* r = records.add_records();
-      r->set_bucket(static_cast<uint32_t>(static_cast<unsigned char>(bucket)));
-      r->set_key(std::move(key));
-      r->set_value(std::move(value));
-    }
-    if (records.records().empty()) return false;
-    return records.SerializeToString(chunk);
+    return ReadRecords(*reader_, kChunkBytes, &records) && records.SerializeToString(chunk);
   }
   absl::Status status() const override { return reader_->status(); }
 
@@ -1780,6 +1770,59 @@ void EtcdServer::HashKV(const etcdserverpb::HashKVRequest& r,
   resp.set_hash(crc);
   resp.set_compact_revision(std::max<int64_t>(txn->CompactRev(), 0));
   std::move(done)(std::move(resp));
+}
+
+namespace {
+
+class BackendSnapshotStream final : public api::SnapshotStream {
+ public:
+  BackendSnapshotStream(std::unique_ptr<mvcc::BackendReader> reader,
+                        etcdserverpb::ResponseHeader header, int64_t approximate_bytes)
+      : encoder_(std::move(reader)), header_(std::move(header)), remaining_(approximate_bytes) {}
+
+  bool Next(etcdserverpb::SnapshotResponse* out) override {
+    // One piece of lookahead, to know which message is the last (remaining_bytes 0).
+    if (!started_) {
+      started_ = true;
+      have_ = encoder_.Next(&current_);
+    }
+    if (!have_) return false;
+    std::string next;
+    const bool more = encoder_.Next(&next);
+    if (first_) *out->mutable_header() = header_;
+    first_ = false;
+    // The total is known only at the end: until then, an estimate from the backend's size.
+    remaining_ = std::max<int64_t>(remaining_ - static_cast<int64_t>(current_.size()), 1);
+    out->set_remaining_bytes(more ? remaining_ : 0);
+    out->set_blob(std::move(current_));
+    current_ = std::move(next);
+    have_ = more;
+    return true;
+  }
+  absl::Status status() const override { return encoder_.status(); }
+
+ private:
+  SnapshotEncoder encoder_;
+  etcdserverpb::ResponseHeader header_;
+  int64_t remaining_;
+  bool started_ = false, have_ = false, first_ = true;
+  std::string current_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<api::SnapshotStream>> EtcdServer::NewSnapshotStream() {
+  etcdserverpb::ResponseHeader header;
+  FillHeader(&header);
+  std::unique_ptr<mvcc::BackendReader> reader;
+  {
+    auto txn = kv_->Read();  // the revision and the reader see the same state
+    header.set_revision(txn->Rev());
+    reader = backend_->NewReader();
+  }
+  LOG(INFO) << "sending a snapshot of the backend at revision " << header.revision();
+  return std::make_unique<BackendSnapshotStream>(std::move(reader), std::move(header),
+                                                 backend_->ApproximateSizeBytes());
 }
 
 // ---- Leases ----

@@ -191,6 +191,9 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   // member at that revision. Errors: ErrCompacted, ErrFutureRev.
   void HashKV(const etcdserverpb::HashKVRequest& r,
               api::Done<etcdserverpb::HashKVResponse> done) override;
+  // The backend as of now, in the format of server/snapshot_file.h, with the revision of that
+  // moment in the first message's header.
+  absl::StatusOr<std::unique_ptr<api::SnapshotStream>> NewSnapshotStream() override;
   std::unique_ptr<api::WatchSession> NewWatchSession(std::function<void()> on_ready) override;
   void LeaseGrant(const etcdserverpb::LeaseGrantRequest& r,
                   api::Done<etcdserverpb::LeaseGrantResponse> done) override;

@@ -33,6 +33,16 @@ class WatchSession {
   virtual std::optional<etcdserverpb::WatchResponse> Next() = 0;
 };
 
+// One Maintenance.Snapshot stream: the server's backend, a message at a time. Next is called
+// again only after the previous message was sent (the stream's pace is the client's).
+class SnapshotStream {
+ public:
+  virtual ~SnapshotStream() = default;
+  // The next message; false at the end (then status() says whether it completed).
+  virtual bool Next(etcdserverpb::SnapshotResponse* out) = 0;
+  virtual absl::Status status() const = 0;
+};
+
 // What the etcd v3 services need from the server. Implementations are thread-safe: methods are
 // called concurrently from gRPC threads and must not block on Raft (they answer through `done`).
 // A request stays valid until its `done` has been called.
@@ -68,6 +78,8 @@ class EtcdApi {
   virtual void Hash(const etcdserverpb::HashRequest& r, Done<etcdserverpb::HashResponse> done) = 0;
   virtual void HashKV(const etcdserverpb::HashKVRequest& r,
                       Done<etcdserverpb::HashKVResponse> done) = 0;
+  // A consistent copy of the backend as it is now.
+  virtual absl::StatusOr<std::unique_ptr<SnapshotStream>> NewSnapshotStream() = 0;
 
   // Whether this member is a learner: it then serves only Status and serializable Range, and
   // every other call fails with "etcdserver: rpc not supported for learner" (etcd 3.4).

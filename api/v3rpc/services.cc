@@ -518,6 +518,35 @@ class ClusterService final : public Cluster::CallbackService {
   EtcdApi* const api_;
 };
 
+// Streams a snapshot: each message is produced when the previous one has been sent, so the
+// backend is read at the client's pace and never held in memory.
+class SnapshotReactor final : public grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse> {
+ public:
+  explicit SnapshotReactor(std::unique_ptr<SnapshotStream> stream) : stream_(std::move(stream)) {
+    WriteNext();
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "snapshot stream broken"));
+      return;
+    }
+    WriteNext();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void WriteNext() {
+    response_.Clear();
+    if (!stream_->Next(&response_)) {
+      Finish(ToGrpcStatus(stream_->status()));
+      return;
+    }
+    StartWrite(&response_);
+  }
+  std::unique_ptr<SnapshotStream> stream_;
+  etcdserverpb::SnapshotResponse response_;
+};
+
 class MaintenanceService final : public Maintenance::CallbackService {
  public:
   explicit MaintenanceService(EtcdApi* api) : api_(api) {}
@@ -551,6 +580,22 @@ class MaintenanceService final : public Maintenance::CallbackService {
                                    const etcdserverpb::HashKVRequest* req,
                                    etcdserverpb::HashKVResponse* resp) override {
     return Serve(ctx, api_, &EtcdApi::HashKV, req, resp);
+  }
+  grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse>* Snapshot(
+      grpc::CallbackServerContext*, const etcdserverpb::SnapshotRequest*) override {
+    auto stream = api_->IsLearner()
+                      ? absl::StatusOr<std::unique_ptr<SnapshotStream>>(absl::UnavailableError(
+                            "etcdserver: rpc not supported for learner"))
+                      : api_->NewSnapshotStream();
+    if (!stream.ok()) {
+      class Refused final : public grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse> {
+       public:
+        explicit Refused(const grpc::Status& s) { Finish(s); }
+        void OnDone() override { delete this; }
+      };
+      return new Refused(ToGrpcStatus(stream.status()));
+    }
+    return new SnapshotReactor(std::move(*stream));
   }
 
  private:

@@ -1,0 +1,133 @@
+#include "server/snapshot_file.h"
+
+#include <openssl/evp.h>
+
+#include <cstring>
+
+namespace etcd::server {
+namespace {
+
+std::string Sha256(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<char*>(digest), len);
+}
+
+void AppendFrame(const std::string& frame, std::string* out) {
+  const uint32_t n = static_cast<uint32_t>(frame.size());
+  const char len[4] = {static_cast<char>(n), static_cast<char>(n >> 8),
+                       static_cast<char>(n >> 16), static_cast<char>(n >> 24)};
+  out->append(len, 4);
+  out->append(frame);
+}
+
+}  // namespace
+
+bool ReadRecords(mvcc::BackendReader& reader, size_t max_bytes, peerpb::BackendRecords* out) {
+  out->Clear();
+  size_t bytes = 0;
+  mvcc::Bucket bucket;
+  std::string key, value;
+  while (bytes < max_bytes && reader.Next(&bucket, &key, &value)) {
+    bytes += key.size() + value.size();
+    peerpb::BackendRecord* r = out->add_records();
+    r->set_bucket(static_cast<uint32_t>(static_cast<unsigned char>(bucket)));
+    r->set_key(std::move(key));
+    r->set_value(std::move(value));
+  }
+  return !out->records().empty();
+}
+
+struct SnapshotEncoder::State {
+  std::unique_ptr<mvcc::BackendReader> reader;
+  EVP_MD_CTX* sha = EVP_MD_CTX_new();
+  bool started = false;
+  bool records_done = false;
+  bool finished = false;
+  uint64_t written = 0;  // bytes before the hash so far
+  ~State() { EVP_MD_CTX_free(sha); }
+};
+
+SnapshotEncoder::SnapshotEncoder(std::unique_ptr<mvcc::BackendReader> reader)
+    : state_(std::make_unique<State>()) {
+  state_->reader = std::move(reader);
+  EVP_DigestInit_ex(state_->sha, EVP_sha256(), nullptr);
+}
+
+SnapshotEncoder::~SnapshotEncoder() = default;
+
+bool SnapshotEncoder::Next(std::string* out, size_t max_bytes) {
+  out->clear();
+  if (state_->finished) return false;
+  if (!state_->started) {
+    out->append(kSnapshotMagic, 8);
+    state_->started = true;
+  }
+  while (!state_->records_done && out->size() < max_bytes) {
+    peerpb::BackendRecords records;
+    if (!ReadRecords(*state_->reader, 1 << 20, &records)) {
+      state_->records_done = true;
+      break;
+    }
+    AppendFrame(records.SerializeAsString(), out);
+  }
+  if (state_->records_done) {
+    if (!state_->reader->status().ok()) return false;
+    // The end marker and the padding to a multiple of 512 bytes.
+    state_->written += out->size() + 4;
+    out->append(4, '\0');
+    const size_t pad = (512 - state_->written % 512) % 512;
+    out->append(pad, '\0');
+    state_->written += pad;
+  } else {
+    state_->written += out->size();
+  }
+  EVP_DigestUpdate(state_->sha, out->data(), out->size());
+  if (state_->records_done) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(state_->sha, digest, &len);
+    out->append(reinterpret_cast<char*>(digest), len);
+    state_->finished = true;
+  }
+  return true;
+}
+
+absl::Status SnapshotEncoder::status() const { return state_->reader->status(); }
+
+absl::StatusOr<SnapshotDecoder> SnapshotDecoder::Open(std::string contents) {
+  if (contents.size() < 8 + kSnapshotHashBytes ||
+      std::memcmp(contents.data(), kSnapshotMagic, 8) != 0) {
+    return absl::DataLossError("not a snapshot file");
+  }
+  const size_t body = contents.size() - kSnapshotHashBytes;
+  if (Sha256(std::string_view(contents.data(), body)) != contents.substr(body)) {
+    return absl::DataLossError("snapshot file has a bad checksum");
+  }
+  contents.resize(body);
+  // Check the framing once, so that Next never meets a torn frame; keep only the frames.
+  for (size_t pos = 8;;) {
+    if (contents.size() - pos < 4) return absl::DataLossError("snapshot file is truncated");
+    const auto* p = reinterpret_cast<const unsigned char*>(contents.data() + pos);
+    const uint32_t n = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
+    if (n == 0) {  // the end marker; padding follows
+      contents.resize(pos);
+      break;
+    }
+    if (contents.size() - pos - 4 < n) return absl::DataLossError("snapshot file is truncated");
+    pos += 4 + n;
+  }
+  return SnapshotDecoder(std::move(contents));
+}
+
+bool SnapshotDecoder::Next(peerpb::BackendRecords* out) {
+  if (pos_ >= contents_.size()) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(contents_.data() + pos_);
+  const uint32_t n = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
+  const bool ok = out->ParseFromArray(contents_.data() + pos_ + 4, static_cast<int>(n));
+  pos_ += 4 + n;
+  return ok;
+}
+
+}  // namespace etcd::server
