@@ -697,6 +697,14 @@ TEST_F(ClientTest, MaintenanceStatusAlarmsHashesSnapshot) {
     EXPECT_GT(*snapshot, 0);
     EXPECT_EQ(*snapshot, bytes);
     EXPECT_GT(chunks, 0);
+    // A sink that fails stops the transfer with its error.
+    int calls = 0;
+    ExpectError(client_->Snapshot([&](std::string_view) {
+      ++calls;
+      return absl::AbortedError("disk full");
+    }),
+                absl::StatusCode::kAborted, "disk full");
+    EXPECT_EQ(calls, 1);
   } else {
     EXPECT_EQ(snapshot.status().code(), absl::StatusCode::kUnimplemented) << snapshot.status();
     EXPECT_EQ(chunks, 0);
