@@ -261,6 +261,25 @@ absl::Status EtcdServer::Open() {
 
   wal_dir_ = wal_dir;
   snap_dir_ = snap_dir;
+  if (options_.auto_compaction) {
+    compactor_ = std::make_unique<Compactor>(
+        *options_.auto_compaction, [this] { return kv_->Rev(); },
+        [this](int64_t rev) {
+          etcdserverpb::CompactionRequest r;
+          r.set_revision(rev);
+          serverpb::InternalRaftRequest req;
+          *req.mutable_compaction() = r;
+          ProposeAndWait<etcdserverpb::CompactionResponse>(
+              std::move(req), [rev](absl::StatusOr<etcdserverpb::CompactionResponse> resp) {
+                if (resp.ok()) {
+                  LOG(INFO) << "auto compaction finished at revision " << rev;
+                } else {
+                  LOG(WARNING) << "auto compaction to revision " << rev
+                               << " failed: " << resp.status();
+                }
+              });
+        });
+  }
   snapshotter_ = std::make_unique<wal::Snapshotter>(wal::Env::Default(), snap_dir);
   const bool has_wal = fs::is_directory(wal_dir, ec) && !fs::is_empty(wal_dir, ec);
   absl::Status s = has_wal ? OpenExistingMember(wal_dir) : OpenNewMember(wal_dir);
@@ -546,6 +565,7 @@ void EtcdServer::RunLoop() {
     }
     if (now >= next_tick) {
       backend_size_ = DirectorySize(backend_->dir());
+      if (compactor_ != nullptr) compactor_->Tick(now, leader_ == member_id_);
       node_->Tick();
       RevokeExpiredLeases();
       next_tick += tick_interval;

@@ -48,6 +48,7 @@
 #include "raft/raw_node.h"
 #include "raft/storage.h"
 #include "server/apply.h"
+#include "server/compactor.h"
 #include "server/http/metrics.h"
 #include "server/serverpb/etcdserver.pb.h"
 #include "server/transport/raft_transport.h"
@@ -120,6 +121,8 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
     // NOSPACE alarm is raised until an operator frees space and disarms it (etcd's quota).
     // A negative value disables the quota.
     int64_t quota_backend_bytes = 2ll << 30;
+    // --auto-compaction-mode / --auto-compaction-retention (see compactor.h); none: off.
+    std::optional<CompactorConfig> auto_compaction;
     // --max-snapshots, --max-wals: snapshot files and WAL segments kept (0: all).
     uint64_t max_snapshots = 5;
     uint64_t max_wals = 5;
@@ -379,6 +382,7 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   std::unique_ptr<mvcc::WatchableStore> watchable_;
   std::unique_ptr<lease::Lessor> lessor_;
   std::unique_ptr<Applier> applier_;
+  std::unique_ptr<Compactor> compactor_;  // loop thread only; null without auto compaction
   std::unique_ptr<wal::Wal> wal_;
   std::unique_ptr<wal::Snapshotter> snapshotter_;
   std::string wal_dir_, snap_dir_;

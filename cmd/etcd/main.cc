@@ -281,6 +281,13 @@ int Run(const server::ServerConfig& config) {
   options.snapshot_catchup_entries = config.experimental_snapshot_catchup_entries;
   options.max_snapshots = config.max_snapshots;
   options.max_wals = config.max_wals;
+  auto auto_compaction = server::ParseCompactorConfig(config.auto_compaction_mode,
+                                                      config.auto_compaction_retention);
+  if (!auto_compaction.ok()) {
+    LOG(ERROR) << "etcdmain: " << auto_compaction.status().message();
+    return 1;
+  }
+  options.auto_compaction = *auto_compaction;
   // etcd: 0 means the default quota (2 GiB); a negative value, no quota.
   if (config.quota_backend_bytes != 0) options.quota_backend_bytes = config.quota_backend_bytes;
   // A removed member stops as if told to (the main thread waits for the signal).

@@ -189,6 +189,9 @@ TEST(ClusterTest, BootstrapErrorsMatchRealEtcd) {
       {{"--name", "a", "--initial-cluster", "a=" + p2, "--initial-advertise-peer-urls", p1},
        "--initial-cluster has a=" + p2 + " but missing from --initial-advertise-peer-urls=" +
            p1 + " (resolved urls: \"" + p1 + "\" != \"" + p2 + "\")"},
+      {{"--name", "a", "--initial-cluster", "a=" + p1, "--initial-advertise-peer-urls", p1,
+        "--auto-compaction-retention", "x"},
+       "error parsing CompactionRetention: time: invalid duration \"x\""},
   };
   for (const Case& c : cases) {
     for (const std::string& binary : {std::string(kRealEtcd), OurEtcdBinary()}) {
