@@ -106,7 +106,7 @@ absl::StatusOr<std::shared_ptr<Connection>> Connection::Dial(const ClientOptions
   }
   auto ready = c->PickReady(Clock::now() + options.dial_timeout);
   if (!ready.ok()) {
-    LOG(WARNING) << "etcd client: no endpoint of " << absl::StrJoin(c->endpoints_, ",")
+    VLOG(1) << "etcd client: no endpoint of " << absl::StrJoin(c->endpoints_, ",")
                  << " connected within " << options.dial_timeout.count() << " ms";
     return ready.status();
   }
