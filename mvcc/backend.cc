@@ -6,6 +6,8 @@
 #include <leveldb/write_batch.h>
 
 #include <filesystem>
+#include <mutex>
+#include <shared_mutex>
 #include <system_error>
 
 namespace etcd::mvcc {
@@ -80,11 +82,30 @@ absl::Status Backend::OpenDb() {
   return absl::OkStatus();
 }
 
+struct BackendReader::State {
+  const Backend* backend = nullptr;
+  const leveldb::Snapshot* snapshot = nullptr;  // of backend->db_ when created
+  std::unique_ptr<leveldb::Iterator> it;
+  bool started = false;
+  bool invalidated = false;  // the backend was replaced: snapshot and iterator are gone
+};
+
 absl::Status Backend::ReplaceWith(const std::string& other) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(other, ec)) {
     return absl::NotFoundError("backend replacement " + other + " is not a directory");
+  }
+  // Every other call waits; readers still open (snapshot streams) are ended: they fail with
+  // Aborted from their next call on, and no longer touch the old database.
+  std::unique_lock lock(db_mu_);
+  {
+    std::lock_guard readers_lock(readers_mu_);
+    for (BackendReader::State* r : readers_) {
+      r->it.reset();
+      db_->ReleaseSnapshot(r->snapshot);
+      r->invalidated = true;
+    }
   }
   db_.reset();  // closes the database (and releases LevelDB's lock file)
   const std::string aside = dir_ + ".replaced";
@@ -102,21 +123,24 @@ absl::Status Backend::ReplaceWith(const std::string& other) {
   return OpenDb();
 }
 
-struct BackendReader::State {
-  const leveldb::Snapshot* snapshot = nullptr;
-  leveldb::DB* db = nullptr;
-  std::unique_ptr<leveldb::Iterator> it;
-  bool started = false;
-};
-
 BackendReader::BackendReader(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 BackendReader::~BackendReader() {
-  state_->it.reset();
-  state_->db->ReleaseSnapshot(state_->snapshot);
+  const Backend* b = state_->backend;
+  std::shared_lock lock(b->db_mu_);
+  {
+    std::lock_guard readers_lock(b->readers_mu_);
+    b->readers_.erase(state_.get());
+  }
+  if (!state_->invalidated) {
+    state_->it.reset();
+    b->db_->ReleaseSnapshot(state_->snapshot);
+  }
 }
 
 bool BackendReader::Next(Bucket* bucket, std::string* key, std::string* value) {
+  std::shared_lock lock(state_->backend->db_mu_);
+  if (state_->invalidated) return false;
   if (!state_->started) {
     state_->it->SeekToFirst();
     state_->started = true;
@@ -133,28 +157,41 @@ bool BackendReader::Next(Bucket* bucket, std::string* key, std::string* value) {
 }
 
 absl::Status BackendReader::status() const {
+  std::shared_lock lock(state_->backend->db_mu_);
+  if (state_->invalidated) {
+    return absl::AbortedError("backend read: the backend was replaced (a snapshot was installed)");
+  }
   return FromLevelDb(state_->it->status(), "backend read");
 }
 
 absl::Status Backend::Defragment() {
-  db_->CompactRange(nullptr, nullptr);
+  {
+    std::shared_lock lock(db_mu_);
+    db_->CompactRange(nullptr, nullptr);
+  }
   return Sync();
 }
 
 std::unique_ptr<BackendReader> Backend::NewReader() const {
   auto state = std::make_unique<BackendReader::State>();
-  state->db = db_.get();
+  state->backend = this;
+  std::shared_lock lock(db_mu_);
   state->snapshot = db_->GetSnapshot();
   leveldb::ReadOptions ro;
   ro.snapshot = state->snapshot;
   ro.fill_cache = false;
   state->it.reset(db_->NewIterator(ro));
+  {
+    std::lock_guard readers_lock(readers_mu_);
+    readers_.insert(state.get());
+  }
   return std::unique_ptr<BackendReader>(new BackendReader(std::move(state)));
 }
 
 absl::StatusOr<std::optional<std::string>> Backend::Get(Bucket bucket,
                                                         std::string_view key) const {
   std::string value;
+  std::shared_lock lock(db_mu_);
   leveldb::Status s = db_->Get(leveldb::ReadOptions(), BucketKey(bucket, key), &value);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok()) return FromLevelDb(s, "backend get");
@@ -164,6 +201,7 @@ absl::StatusOr<std::optional<std::string>> Backend::Get(Bucket bucket,
 absl::Status Backend::Scan(
     Bucket bucket, std::string_view start, std::string_view end,
     const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::shared_lock lock(db_mu_);
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
   const std::string first = BucketKey(bucket, start);
   const std::string limit = end.empty() ? std::string(1, static_cast<char>(bucket) + 1)
@@ -182,6 +220,7 @@ absl::Status Backend::Scan(
 absl::Status Backend::Write(WriteBatch& batch) {
   leveldb::WriteOptions wo;
   wo.sync = options_.sync_writes;
+  std::shared_lock lock(db_mu_);
   return FromLevelDb(db_->Write(wo, batch.batch_.get()), "backend write");
 }
 
@@ -189,12 +228,14 @@ absl::Status Backend::Sync() {
   leveldb::WriteOptions wo;
   wo.sync = true;
   leveldb::WriteBatch empty;
+  std::shared_lock lock(db_mu_);
   return FromLevelDb(db_->Write(wo, &empty), "backend sync");
 }
 
 int64_t Backend::ApproximateSizeBytes() const {
   leveldb::Range all("", "\xff");
   uint64_t size = 0;
+  std::shared_lock lock(db_mu_);
   db_->GetApproximateSizes(&all, 1, &size);
   return static_cast<int64_t>(size);
 }

@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
+#include <shared_mutex>
 #include <vector>
 #include <string>
 #include <string_view>
@@ -73,7 +75,10 @@ class BackendReader {
 
  private:
   friend class Backend;
-  struct State;
+ public:
+  struct State;  // (public so that Backend can keep the open ones; opaque)
+
+ private:
   explicit BackendReader(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
@@ -117,14 +122,15 @@ class Backend {
   // Replaces the whole database by the one in directory `other` (a backend built elsewhere,
   // e.g. from a snapshot received from the leader), which is moved to this backend's
   // directory; the old contents are deleted. Crash-safe: the directory is swapped by renames,
-  // and a crash leaves either the old database in place or the new one.
-  // REQUIRES: no other call on this backend (nor on a BackendReader of it) runs concurrently.
+  // and a crash leaves either the old database in place or the new one. Calls made meanwhile
+  // wait for it; BackendReaders of the old database end (Next false, status Aborted).
   // Errors: the file system's or LevelDB's; on error the backend may be unusable.
   absl::Status ReplaceWith(const std::string& other);
 
   const std::string& dir() const { return dir_; }
 
  private:
+  friend class BackendReader;
   Backend(std::string dir, BackendOptions options);
   absl::Status OpenDb();
 
@@ -132,7 +138,11 @@ class Backend {
   // Declared before db_ so that they outlive it: LevelDB holds raw pointers to both.
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
-  std::unique_ptr<leveldb::DB> db_;
+  // Shared by every call, exclusive for ReplaceWith. Declared before db_ (destroyed after).
+  mutable std::shared_mutex db_mu_;
+  std::unique_ptr<leveldb::DB> db_;  // guarded by db_mu_ (the pointer; LevelDB is thread-safe)
+  mutable std::mutex readers_mu_;    // after db_mu_ when both are held
+  mutable std::set<BackendReader::State*> readers_;  // guarded by readers_mu_: open readers
   BackendOptions options_;
 };
 

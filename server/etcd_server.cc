@@ -77,15 +77,21 @@ std::unique_ptr<transport::SnapshotSource> NewBackendSnapshotSource(
 // Finish makes it durable under its final name (<dir>) and delivers the MsgSnap to Raft.
 class SnapshotDbSink final : public transport::SnapshotSink {
  public:
+  // `install_mu` serializes putting a database in place (Finish) with installing it
+  // (EtcdServer::ApplySnapshot), which may race for the same index.
   static absl::StatusOr<std::unique_ptr<SnapshotDbSink>> Open(
-      std::string dir, raftpb::Message m, absl::AnyInvocable<void(raftpb::Message) &&> deliver) {
-    const std::string tmp = dir + ".tmp";
+      std::string dir, raftpb::Message m, std::mutex* install_mu,
+      absl::AnyInvocable<void(raftpb::Message) &&> deliver) {
+    // Each transfer builds its own database: two transfers of the same index (a resend) must
+    // not write into one another.
+    static std::atomic<uint64_t> next_transfer{0};
+    const std::string tmp = dir + ".tmp." + std::to_string(next_transfer.fetch_add(1));
     std::error_code ec;
     fs::remove_all(tmp, ec);
     auto backend = mvcc::Backend::Open(tmp);
     if (!backend.ok()) return backend.status();
     return std::unique_ptr<SnapshotDbSink>(new SnapshotDbSink(
-        std::move(dir), tmp, std::move(*backend), std::move(m), std::move(deliver)));
+        std::move(dir), tmp, std::move(*backend), std::move(m), install_mu, std::move(deliver)));
   }
 
   ~SnapshotDbSink() override {
@@ -125,10 +131,13 @@ class SnapshotDbSink final : public transport::SnapshotSink {
     }
     if (absl::Status s = backend_->Sync(); !s.ok()) return s;
     backend_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-    fs::rename(tmp_, dir_, ec);
-    if (ec) return absl::UnavailableError("renaming " + tmp_ + ": " + ec.message());
+    {
+      std::lock_guard lock(*install_mu_);
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+      fs::rename(tmp_, dir_, ec);
+      if (ec) return absl::UnavailableError("renaming " + tmp_ + ": " + ec.message());
+    }
     LOG(INFO) << "received the database of the snapshot at index " << index << " into " << dir_;
     std::move(deliver_)(std::move(m_));
     return absl::OkStatus();
@@ -136,13 +145,15 @@ class SnapshotDbSink final : public transport::SnapshotSink {
 
  private:
   SnapshotDbSink(std::string dir, std::string tmp, std::unique_ptr<mvcc::Backend> backend,
-                 raftpb::Message m, absl::AnyInvocable<void(raftpb::Message) &&> deliver)
+                 raftpb::Message m, std::mutex* install_mu,
+                 absl::AnyInvocable<void(raftpb::Message) &&> deliver)
       : dir_(std::move(dir)), tmp_(std::move(tmp)), backend_(std::move(backend)),
-        m_(std::move(m)), deliver_(std::move(deliver)) {}
+        m_(std::move(m)), install_mu_(install_mu), deliver_(std::move(deliver)) {}
 
   const std::string dir_, tmp_;
   std::unique_ptr<mvcc::Backend> backend_;
   raftpb::Message m_;
+  std::mutex* const install_mu_;
   absl::AnyInvocable<void(raftpb::Message) &&> deliver_;
 };
 
@@ -261,6 +272,12 @@ absl::Status EtcdServer::Open() {
 
   wal_dir_ = wal_dir;
   snap_dir_ = snap_dir;
+  // Snapshot transfers cut short by a crash leave their databases behind.
+  for (const auto& entry : fs::directory_iterator(snap_dir, ec)) {
+    if (entry.path().filename().string().find(".snap.db.tmp") != std::string::npos) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
   if (options_.auto_compaction) {
     compactor_ = std::make_unique<Compactor>(
         *options_.auto_compaction, [this] { return kv_->Rev(); },
@@ -823,6 +840,10 @@ void EtcdServer::ApplyEntry(const raftpb::Entry& e) {
     if (e.index() > kv_->ConsistentIndex()) {
       kv_->SetConsistentIndex(e.index());
       result = ApplyRequest(req);
+    } else if (req.has_member_attributes()) {
+      // The membership lives in memory, rebuilt from the snapshot and the log on restart: its
+      // entries are applied again whatever the backend's consistent index (idempotent).
+      ApplyMemberAttributes(req.member_attributes());
     }
     Waiter waiter;
     {
@@ -1355,6 +1376,7 @@ namespace {
 // Errors: ErrMemberBadURLs for any that does not parse.
 absl::StatusOr<std::vector<std::string>> PeerUrlsOf(
     const google::protobuf::RepeatedPtrField<std::string>& given) {
+  if (given.empty()) return ErrMemberBadURLs();  // etcd's types.NewURLs refuses none
   std::vector<std::string> urls;
   for (const std::string& u : given) {
     auto parsed = ParseUrl(u);
@@ -1482,8 +1504,13 @@ void EtcdServer::PromoteAsLeader(uint64_t id, absl::AnyInvocable<void(absl::Stat
     return;
   }
   auto learner = st.progress.find(id);
+  auto self = st.progress.find(member_id_);
+  if (self == st.progress.end()) {  // a leader that removed itself, about to stop
+    std::move(done)(ErrNotLeader());
+    return;
+  }
   if (learner != st.progress.end()) {
-    const uint64_t leader_match = st.progress.at(member_id_).match;
+    const uint64_t leader_match = self->second.match;
     // etcd's readyPercent: the learner has 90% of the leader's log.
     if (static_cast<double>(learner->second.match) < static_cast<double>(leader_match) * 0.9) {
       std::move(done)(ErrLearnerNotReady());
@@ -2153,7 +2180,11 @@ void EtcdServer::ApplySnapshot(const raftpb::Snapshot& snapshot) {
   LOG(INFO) << "applying snapshot at index " << index << " from the leader (applied "
             << applied_index_ << ")";
   const std::string db = SnapshotDbPath(index);
-  absl::Status s = RestoreBackendFrom(db);
+  absl::Status s;
+  {
+    std::lock_guard lock(snapshot_install_mu_);
+    s = RestoreBackendFrom(db);
+  }
   CHECK(s.ok()) << "failed to install the database of the snapshot at index " << index << " ("
                 << db << "): " << s;
   serverpb::SnapshotData data;
@@ -2196,7 +2227,12 @@ void EtcdServer::PurgeFiles() {
 absl::StatusOr<std::unique_ptr<transport::SnapshotSink>> EtcdServer::OpenSnapshotSink(
     const raftpb::Message& m) {
   if (m.to() != member_id_) return absl::InvalidArgumentError("snapshot for another member");
-  auto sink = SnapshotDbSink::Open(SnapshotDbPath(m.snapshot().metadata().index()), m,
+  const uint64_t index = m.snapshot().metadata().index();
+  if (index <= applied_.load()) {
+    return absl::FailedPreconditionError("snapshot at index " + std::to_string(index) +
+                                         " is older than what this member has applied");
+  }
+  auto sink = SnapshotDbSink::Open(SnapshotDbPath(index), m, &snapshot_install_mu_,
                                    [this](raftpb::Message msg) { Receive(std::move(msg)); });
   if (!sink.ok()) return sink.status();
   return std::unique_ptr<transport::SnapshotSink>(std::move(*sink));

@@ -386,6 +386,9 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   std::unique_ptr<wal::Wal> wal_;
   std::unique_ptr<wal::Snapshotter> snapshotter_;
   std::string wal_dir_, snap_dir_;
+  // Putting a received snapshot's database in place (transport threads) and installing it
+  // (loop thread) exclude each other.
+  std::mutex snapshot_install_mu_;
   std::unique_ptr<transport::RaftTransport> transport_;
   raft::MemoryStorage raft_storage_;
   // Owned by the loop thread once it runs.

@@ -124,6 +124,19 @@ TEST(ClusterTest, ThreeMembersFromInitialClusterServeTheSameData) {
   }
   EXPECT_EQ(members, 3) << status->out;
   EXPECT_EQ(leaders.size(), 1u) << status->out;
+
+  // After a restart (writes since made the backend's consistent index pass the members'
+  // publish entries), a member still knows every member's name and client URLs.
+  ASSERT_TRUE(c.member(2).Stop().ok());
+  ASSERT_TRUE(c.member(2).Restart().ok());
+  auto list = c.member(2).Etcdctl({"member", "list"});
+  ASSERT_TRUE(list.ok());
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(list->out, '\n', absl::SkipEmpty())) {
+    lines.emplace_back(line.substr(line.find(", ") + 2));
+  }
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, ExpectedMemberLines(c));
 }
 
 TEST(ClusterTest, ThreeMembersFromConfigFiles) {
