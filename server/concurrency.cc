@@ -104,36 +104,55 @@ absl::StatusOr<etcdserverpb::RangeResponse> Concurrency::FirstCreated(const std:
   return Call(api_, &api::EtcdApi::Range, GetFirstCreated(prefix).request_range());
 }
 
-absl::Status Concurrency::WaitDelete(const std::string& key, int64_t rev) {
+namespace {
+
+// A watch session's "something to read" signal. Shared with the session's callback, which the
+// watchable store may still call after the session is destroyed: it must not point into the
+// stack frame of the waiting call.
+struct WatchSignal {
   std::mutex mu;
   std::condition_variable cv;
-  bool ready = false;
-  auto session = api_->NewWatchSession([&] {
+  bool ready = false;  // guarded by mu
+
+  void Notify() {
     std::lock_guard lock(mu);
     ready = true;
     cv.notify_all();
-  });
+  }
+  // Waits for a Notify (or `timeout`, or `stopping`), and consumes it.
+  void Wait(std::chrono::milliseconds timeout, const std::atomic<bool>& stopping) {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, timeout, [&] { return ready || stopping.load(); });
+    ready = false;
+  }
+};
+
+}  // namespace
+
+absl::Status Concurrency::WaitDelete(const std::string& key, int64_t rev,
+                                     const std::function<bool()>& alive) {
+  auto signal = std::make_shared<WatchSignal>();
+  auto session = api_->NewWatchSession([signal] { signal->Notify(); });
   etcdserverpb::WatchRequest req;
   req.mutable_create_request()->set_key(key);
   req.mutable_create_request()->set_start_revision(rev);
   req.mutable_create_request()->add_filters(etcdserverpb::WatchCreateRequest::NOPUT);
   session->Request(req);
   while (!stopping_) {
+    if (!alive()) return absl::CancelledError("context canceled");
     while (auto resp = session->Next()) {
       if (resp->compact_revision() != 0) return ErrCompacted();
       for (const auto& ev : resp->events()) {
         if (ev.type() == mvccpb::Event::DELETE) return absl::OkStatus();
       }
     }
-    std::unique_lock lock(mu);
-    cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return ready || stopping_.load(); });
-    ready = false;
+    signal->Wait(std::chrono::milliseconds(100), stopping_);
   }
   return ErrStopped();
 }
 
-absl::StatusOr<etcdserverpb::ResponseHeader> Concurrency::WaitDeletes(const std::string& prefix,
-                                                                      int64_t max_create_rev) {
+absl::StatusOr<etcdserverpb::ResponseHeader> Concurrency::WaitDeletes(
+    const std::string& prefix, int64_t max_create_rev, const std::function<bool()>& alive) {
   while (true) {
     RangeRequest r;
     r.set_key(prefix);
@@ -145,14 +164,17 @@ absl::StatusOr<etcdserverpb::ResponseHeader> Concurrency::WaitDeletes(const std:
     auto resp = Call(api_, &api::EtcdApi::Range, r);
     if (!resp.ok()) return resp.status();
     if (resp->kvs().empty()) return resp->header();
-    if (absl::Status s = WaitDelete(resp->kvs(0).key(), resp->header().revision()); !s.ok()) {
+    if (absl::Status s = WaitDelete(resp->kvs(0).key(), resp->header().revision(), alive);
+        !s.ok()) {
       return s;
     }
   }
 }
 
-void Concurrency::Lock(const v3lockpb::LockRequest& r, api::Done<v3lockpb::LockResponse> done) {
-  Spawn([this, name = r.name(), lease = r.lease(), done = std::move(done)]() mutable {
+void Concurrency::Lock(const v3lockpb::LockRequest& r, std::function<bool()> alive,
+                       api::Done<v3lockpb::LockResponse> done) {
+  Spawn([this, name = r.name(), lease = r.lease(), alive = std::move(alive),
+         done = std::move(done)]() mutable {
     const std::string prefix = name + "/";
     const std::string key = LeaseKey(prefix, lease);
     etcdserverpb::TxnRequest txn;
@@ -176,7 +198,7 @@ void Concurrency::Lock(const v3lockpb::LockRequest& r, api::Done<v3lockpb::LockR
       std::move(done)(std::move(out));
       return;
     }
-    auto hdr = WaitDeletes(prefix, my_rev - 1);
+    auto hdr = WaitDeletes(prefix, my_rev - 1, alive);
     if (!hdr.ok()) {
       // Release the key of a lock that was not acquired.
       etcdserverpb::DeleteRangeRequest del;
@@ -206,9 +228,9 @@ void Concurrency::Unlock(const v3lockpb::UnlockRequest& r,
   });
 }
 
-void Concurrency::Campaign(const v3electionpb::CampaignRequest& r,
+void Concurrency::Campaign(const v3electionpb::CampaignRequest& r, std::function<bool()> alive,
                            api::Done<v3electionpb::CampaignResponse> done) {
-  Spawn([this, r, done = std::move(done)]() mutable {
+  Spawn([this, r, alive = std::move(alive), done = std::move(done)]() mutable {
     const std::string prefix = r.name() + "/";
     const std::string key = LeaseKey(prefix, r.lease());
     etcdserverpb::TxnRequest txn;
@@ -243,8 +265,12 @@ void Concurrency::Campaign(const v3electionpb::CampaignRequest& r,
         }
       }
     }
-    auto hdr = WaitDeletes(prefix, leader->rev() - 1);
+    auto hdr = WaitDeletes(prefix, leader->rev() - 1, alive);
     if (!hdr.ok()) {
+      // A campaign given up (or failed) while waiting resigns, as etcd's Campaign does.
+      etcdserverpb::DeleteRangeRequest del;
+      del.set_key(key);
+      (void)Call(api_, &api::EtcdApi::DeleteRange, del);
       std::move(done)(hdr.status());
       return;
     }
@@ -316,14 +342,8 @@ void Concurrency::Observe(const v3electionpb::LeaderRequest& r,
   Spawn([this, name = r.name(), send = std::move(send), alive = std::move(alive),
          done = std::move(done)]() mutable {
     const std::string prefix = name + "/";
-    std::mutex mu;
-    std::condition_variable cv;
-    bool ready = false;
-    auto session = api_->NewWatchSession([&] {
-      std::lock_guard lock(mu);
-      ready = true;
-      cv.notify_all();
-    });
+    auto signal = std::make_shared<WatchSignal>();
+    auto session = api_->NewWatchSession([signal] { signal->Notify(); });
     // Watch the whole election; after each change, report the leader if it changed.
     etcdserverpb::WatchRequest req;
     req.mutable_create_request()->set_key(prefix);
@@ -352,9 +372,7 @@ void Concurrency::Observe(const v3electionpb::LeaderRequest& r,
       }
       while (auto resp = session->Next()) changed |= resp->events_size() > 0;
       if (changed) continue;
-      std::unique_lock lock(mu);
-      cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return ready || stopping_.load(); });
-      ready = false;
+      signal->Wait(std::chrono::milliseconds(100), stopping_);
     }
     std::move(done)(true);
   });

@@ -31,9 +31,10 @@ class Concurrency final : public api::ConcurrencyApi {
   void Stop();
   ~Concurrency() override;
 
-  void Lock(const v3lockpb::LockRequest& r, api::Done<v3lockpb::LockResponse> done) override;
+  void Lock(const v3lockpb::LockRequest& r, std::function<bool()> alive,
+            api::Done<v3lockpb::LockResponse> done) override;
   void Unlock(const v3lockpb::UnlockRequest& r, api::Done<v3lockpb::UnlockResponse> done) override;
-  void Campaign(const v3electionpb::CampaignRequest& r,
+  void Campaign(const v3electionpb::CampaignRequest& r, std::function<bool()> alive,
                 api::Done<v3electionpb::CampaignResponse> done) override;
   void Proclaim(const v3electionpb::ProclaimRequest& r,
                 api::Done<v3electionpb::ProclaimResponse> done) override;
@@ -51,9 +52,11 @@ class Concurrency final : public api::ConcurrencyApi {
   // Waits until no key of `prefix` with create revision <= max_create_rev is left; returns
   // the header of the last read. Errors: the API's; ErrStopped() when shutting down.
   absl::StatusOr<etcdserverpb::ResponseHeader> WaitDeletes(const std::string& prefix,
-                                                           int64_t max_create_rev);
+                                                           int64_t max_create_rev,
+                                                           const std::function<bool()>& alive);
   // Waits for the deletion of `key` at or after revision `rev`.
-  absl::Status WaitDelete(const std::string& key, int64_t rev);
+  absl::Status WaitDelete(const std::string& key, int64_t rev,
+                          const std::function<bool()>& alive);
   // The current leader of election `name` (the key with the lowest create revision).
   absl::StatusOr<etcdserverpb::RangeResponse> FirstCreated(const std::string& prefix);
 

@@ -106,9 +106,12 @@ class EtcdApi {
 class ConcurrencyApi {
  public:
   virtual ~ConcurrencyApi() = default;
-  virtual void Lock(const v3lockpb::LockRequest& r, Done<v3lockpb::LockResponse> done) = 0;
+  // Lock and Campaign wait for their turn; `alive` says whether the client still waits
+  // (polled): when it gave up (deadline, cancel), the waiter's key is deleted, as etcd does.
+  virtual void Lock(const v3lockpb::LockRequest& r, std::function<bool()> alive,
+                    Done<v3lockpb::LockResponse> done) = 0;
   virtual void Unlock(const v3lockpb::UnlockRequest& r, Done<v3lockpb::UnlockResponse> done) = 0;
-  virtual void Campaign(const v3electionpb::CampaignRequest& r,
+  virtual void Campaign(const v3electionpb::CampaignRequest& r, std::function<bool()> alive,
                         Done<v3electionpb::CampaignResponse> done) = 0;
   virtual void Proclaim(const v3electionpb::ProclaimRequest& r,
                         Done<v3electionpb::ProclaimResponse> done) = 0;

@@ -352,7 +352,10 @@ class LockService final : public v3lockpb::Lock::CallbackService {
 
   grpc::ServerUnaryReactor* Lock(grpc::CallbackServerContext* ctx, const v3lockpb::LockRequest* req,
                                  v3lockpb::LockResponse* resp) override {
-    return Serve(ctx, api_, &ConcurrencyApi::Lock, req, resp);
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    // The context stays valid until the reactor finishes, i.e. as long as Lock waits.
+    api_->Lock(*req, [ctx] { return !ctx->IsCancelled(); }, Reply(reactor, resp));
+    return reactor;
   }
   grpc::ServerUnaryReactor* Unlock(grpc::CallbackServerContext* ctx,
                                    const v3lockpb::UnlockRequest* req,
@@ -456,7 +459,9 @@ class ElectionService final : public v3electionpb::Election::CallbackService {
   grpc::ServerUnaryReactor* Campaign(grpc::CallbackServerContext* ctx,
                                      const v3electionpb::CampaignRequest* req,
                                      v3electionpb::CampaignResponse* resp) override {
-    return Serve(ctx, api_, &ConcurrencyApi::Campaign, req, resp);
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    api_->Campaign(*req, [ctx] { return !ctx->IsCancelled(); }, Reply(reactor, resp));
+    return reactor;
   }
   grpc::ServerUnaryReactor* Proclaim(grpc::CallbackServerContext* ctx,
                                      const v3electionpb::ProclaimRequest* req,

@@ -72,6 +72,43 @@ TEST_F(ConcurrencyGrpcTest, SecondLockWaitsForTheFirstUnlock) {
       << "second Lock: " << second_error << "\nserver log:\n" << etcd_->Log();
 }
 
+// A Lock given up by its client (deadline) leaves the queue, as with etcd: once the holder
+// unlocks, the next client gets the lock at once, not after an abandoned waiter.
+TEST_F(ConcurrencyGrpcTest, AbandonedLockWaiterLeavesTheQueue) {
+  auto lock = v3lockpb::Lock::NewStub(channel_);
+  const int64_t l1 = Grant(), l2 = Grant(), l3 = Grant();
+  v3lockpb::LockRequest req;
+  req.set_name("queue");
+  req.set_lease(l1);
+  v3lockpb::LockResponse first;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(lock->Lock(&ctx, req, &first).ok());
+  }
+  {
+    v3lockpb::LockRequest r2 = req;
+    r2.set_lease(l2);
+    v3lockpb::LockResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+    EXPECT_EQ(lock->Lock(&ctx, r2, &resp).error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  v3lockpb::UnlockRequest unlock;
+  unlock.set_key(first.key());
+  v3lockpb::UnlockResponse unlocked;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(lock->Unlock(&ctx, unlock, &unlocked).ok());
+  }
+  v3lockpb::LockRequest r3 = req;
+  r3.set_lease(l3);
+  v3lockpb::LockResponse third;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::Status s = lock->Lock(&ctx, r3, &third);
+  EXPECT_TRUE(s.ok()) << s.error_message() << "\nserver log:\n" << etcd_->Log();
+}
+
 TEST_F(ConcurrencyGrpcTest, CampaignLeaderProclaimObserveResign) {
   auto election = v3electionpb::Election::NewStub(channel_);
   const int64_t l1 = Grant(), l2 = Grant();
