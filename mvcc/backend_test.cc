@@ -2,19 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
+#include "testing/process.h"
+
 namespace etcd::mvcc {
 namespace {
-
-std::string Dir(const std::string& name) {
-  const char* base = std::getenv("TEST_TMPDIR");
-  auto p = std::filesystem::path(base ? base : "/tmp") / name;
-  std::filesystem::remove_all(p);
-  return p.string();
-}
 
 void Put(Backend& b, const std::string& key, const std::string& value) {
   WriteBatch batch;
@@ -23,7 +17,7 @@ void Put(Backend& b, const std::string& key, const std::string& value) {
 }
 
 TEST(BackendTest, ReaderSeesOnePointInTime) {
-  auto b = Backend::Open(Dir("reader"));
+  auto b = Backend::Open(testing::NewTempDir("reader"));
   ASSERT_TRUE(b.ok());
   Put(**b, "a", "1");
   auto reader = (*b)->NewReader();
@@ -38,11 +32,11 @@ TEST(BackendTest, ReaderSeesOnePointInTime) {
 }
 
 TEST(BackendTest, ReplaceWithEndsOpenReadersAndServesTheNewDatabase) {
-  const std::string dir = Dir("replace");
+  const std::string dir = testing::NewTempDir("replace");
   auto b = Backend::Open(dir);
   ASSERT_TRUE(b.ok());
   for (int i = 0; i < 100; ++i) Put(**b, "old" + std::to_string(i), "x");
-  const std::string other = Dir("replacement");
+  const std::string other = testing::NewTempDir("replacement");
   {
     auto o = Backend::Open(other);
     ASSERT_TRUE(o.ok());

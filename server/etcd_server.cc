@@ -1600,7 +1600,7 @@ void EtcdServer::Status(const etcdserverpb::StatusRequest&,
   FillHeader(resp.mutable_header());
   resp.mutable_header()->set_revision(kv_->Rev());
   resp.set_version(kServerVersion);
-  const int64_t db_size = DirectorySize(backend_->dir());
+  const int64_t db_size = backend_size_.load();  // refreshed every tick and after a defrag
   resp.set_dbsize(db_size);
   resp.set_dbsizeinuse(std::min<int64_t>(db_size, backend_->ApproximateSizeBytes()));
   resp.set_leader(leader_);

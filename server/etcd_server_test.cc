@@ -4,22 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <future>
+
+#include "testing/process.h"
 
 namespace etcd::server {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string TempDir(const std::string& name) {
-  const char* base = std::getenv("TEST_TMPDIR");
-  fs::path p = fs::path(base ? base : "/tmp") / name;
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
 
 int CountFiles(const std::string& dir, const std::string& extension) {
   int n = 0;
@@ -63,7 +56,7 @@ absl::StatusOr<etcdserverpb::RangeResponse> Get(EtcdServer& s, const std::string
 }
 
 TEST(EtcdServerTest, SnapshotsReleaseWalSegmentsAndRestartRecoversFromTheNewest) {
-  const std::string dir = TempDir("snapshots");
+  const std::string dir = testing::NewTempDir("snapshots");
   const std::string wal_dir = dir + "/member/wal";
   const std::string snap_dir = dir + "/member/snap";
   std::vector<int64_t> revisions;

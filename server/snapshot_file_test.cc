@@ -2,19 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <map>
+
+#include "testing/process.h"
 
 namespace etcd::server {
 namespace {
-
-std::string Dir(const std::string& name) {
-  const char* base = std::getenv("TEST_TMPDIR");
-  auto p = std::filesystem::path(base ? base : "/tmp") / name;
-  std::filesystem::remove_all(p);
-  return p.string();
-}
 
 std::string EncodeAll(mvcc::Backend& b, size_t piece) {
   SnapshotEncoder enc(b.NewReader());
@@ -25,7 +18,7 @@ std::string EncodeAll(mvcc::Backend& b, size_t piece) {
 }
 
 TEST(SnapshotFileTest, RoundTripsEveryRecordOfEveryBucket) {
-  auto b = mvcc::Backend::Open(Dir("roundtrip"));
+  auto b = mvcc::Backend::Open(testing::NewTempDir("roundtrip"));
   ASSERT_TRUE(b.ok());
   std::map<std::pair<int, std::string>, std::string> want;
   mvcc::WriteBatch batch;
@@ -53,7 +46,7 @@ TEST(SnapshotFileTest, RoundTripsEveryRecordOfEveryBucket) {
 }
 
 TEST(SnapshotFileTest, RefusesACorruptOrTruncatedFile) {
-  auto b = mvcc::Backend::Open(Dir("corrupt"));
+  auto b = mvcc::Backend::Open(testing::NewTempDir("corrupt"));
   ASSERT_TRUE(b.ok());
   mvcc::WriteBatch batch;
   batch.Put(mvcc::Bucket::kKey, "k", "v");
