@@ -50,11 +50,19 @@ class SnapshotEncoder {
   std::unique_ptr<State> state_;
 };
 
-// Reads a whole snapshot file's bytes: checks magic and hash first, then gives the records.
-// Errors: DataLoss ("snapshot file has a bad checksum", "not a snapshot file", "truncated").
+// Whether SnapshotDecoder::Open verifies the SHA-256 trailer (etcdctl's --skip-hash-check).
+enum class HashCheck { kRequired, kSkip };
+
+// Reads a whole snapshot file's bytes: checks the magic and (unless skipped) the hash first,
+// then gives the records. A file has a hash trailer when its size is 32 more than a multiple
+// of 512 (etcd's rule); with kSkip a trailer is dropped unchecked and a file without one is read
+// as it is. Errors (DataLoss, etcd's words where etcd has them): "not a snapshot file",
+// "expected sha256 [<bytes>], got [<bytes>]" (changed or cut), "snapshot missing hash but
+// --skip-hash-check=false", "snapshot file is truncated" (a frame runs past the end).
 class SnapshotDecoder {
  public:
-  static absl::StatusOr<SnapshotDecoder> Open(std::string contents);
+  static absl::StatusOr<SnapshotDecoder> Open(std::string contents,
+                                              HashCheck check = HashCheck::kRequired);
   // The next frame's records; false at the end.
   bool Next(peerpb::BackendRecords* out);
 

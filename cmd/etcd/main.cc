@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_join.h"
 #include "api/v3rpc/services.h"
+#include "server/bootstrap.h"
 #include "server/concurrency.h"
 #include "server/config.h"
 #include "server/etcd_server.h"
@@ -65,94 +66,13 @@ std::vector<std::string> UrlStrings(const std::vector<server::Url>& urls) {
   return out;
 }
 
-// Go's %q of a []string: ["a" "b"].
-std::string QuoteList(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? " \"" : "\"") + v[i] + "\"";
-  return out + "]";
-}
-
-// "localhost" and 127.0.0.1 name the same listener (the daemon binds localhost as 127.0.0.1).
-std::string Resolved(const std::string& url) {
-  auto parsed = server::ParseUrl(url);
-  if (!parsed.ok() || parsed->host != "localhost") return url;
-  parsed->host = "127.0.0.1";
-  return parsed->ToString();
-}
-
-// etcd's advertiseMatchesCluster: this member's entry in --initial-cluster must list exactly
-// its --initial-advertise-peer-urls.
-absl::Status CheckAdvertiseMatchesCluster(const std::string& name,
-                                          std::vector<std::string> cluster_urls,
-                                          std::vector<std::string> advertised) {
-  std::sort(cluster_urls.begin(), cluster_urls.end());
-  std::sort(advertised.begin(), advertised.end());
-  if (cluster_urls == advertised) return absl::OkStatus();
-  std::string why;
-  if (cluster_urls.size() != advertised.size()) {
-    why = "len(" + QuoteList(advertised) + ") != len(" + QuoteList(cluster_urls) + ")";
-  } else {
-    std::vector<std::string> a, b;
-    for (const auto& u : advertised) a.push_back(Resolved(u));
-    for (const auto& u : cluster_urls) b.push_back(Resolved(u));
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
-    if (a == b) return absl::OkStatus();
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (a[i] != b[i]) {
-        why = "resolved urls: \"" + a[i] + "\" != \"" + b[i] + "\"";
-        break;
-      }
-    }
-  }
-  const std::string advertised_str = absl::StrJoin(advertised, ",");
-  std::vector<std::string> missing;
-  for (const auto& u : cluster_urls) {
-    if (std::find(advertised.begin(), advertised.end(), u) == advertised.end()) {
-      missing.push_back(name + "=" + u);
-    }
-  }
-  if (!missing.empty()) {
-    return absl::InvalidArgumentError("--initial-cluster has " + absl::StrJoin(missing, ",") +
-                                      " but missing from --initial-advertise-peer-urls=" +
-                                      advertised_str + " (" + why + ")");
-  }
-  std::vector<std::string> self;
-  for (const auto& u : advertised) {
-    self.push_back(name + "=" + u);
-    if (std::find(cluster_urls.begin(), cluster_urls.end(), u) == cluster_urls.end()) {
-      missing.push_back(u);
-    }
-  }
-  return absl::InvalidArgumentError("--initial-advertise-peer-urls has " +
-                                    absl::StrJoin(missing, ",") +
-                                    " but missing from --initial-cluster=" +
-                                    absl::StrJoin(self, ","));
-}
-
-// "initial cluster a=http://x,b=http://y has duplicate url" when two members share a URL.
-absl::Status CheckDuplicateUrls(const std::map<std::string, std::vector<std::string>>& cluster) {
-  std::set<std::string> seen;
-  std::vector<std::string> items;
-  bool duplicate = false;
-  for (const auto& [name, urls] : cluster) {
-    for (const auto& u : urls) {
-      items.push_back(name + "=" + u);
-      duplicate |= !seen.insert(u).second;
-    }
-  }
-  if (!duplicate) return absl::OkStatus();
-  return absl::InvalidArgumentError("initial cluster " + absl::StrJoin(items, ",") +
-                                    " has duplicate url");
-}
-
 // Joining an existing cluster (after `etcdctl member add`), as etcd's VerifyJoinExisting and
 // ValidateClusterAndAssignIDs: ask the other members for the cluster, match its members with
 // --initial-cluster by peer URLs, and take the IDs from the cluster.
 absl::Status JoinMembers(const server::ServerConfig& config,
                          const std::map<std::string, std::vector<std::string>>& cluster,
                          server::EtcdServer::Options* options) {
-  if (absl::Status s = CheckDuplicateUrls(cluster); !s.ok()) return s;
+  if (absl::Status s = server::CheckDuplicateUrls(cluster); !s.ok()) return s;
   std::vector<std::string> remote_urls;
   for (const auto& [name, urls] : cluster) {
     if (name != config.name) remote_urls.insert(remote_urls.end(), urls.begin(), urls.end());
@@ -186,39 +106,27 @@ absl::Status JoinMembers(const server::ServerConfig& config,
 }
 
 // The member and cluster IDs of a new member and the members of its new cluster, from
-// --initial-cluster and the token, checked as etcd checks them (etcdserver/config.go
-// VerifyBootstrap).
+// --initial-cluster and the token, checked as etcd checks them (server/bootstrap.h); or, with
+// --initial-cluster-state existing, from the cluster it joins.
 absl::Status BootstrapMembers(const server::ServerConfig& config,
                               server::EtcdServer::Options* options) {
-  auto cluster = server::ParseInitialCluster(config.initial_cluster);
-  if (!cluster.ok()) return cluster.status();
-  auto self = cluster->find(config.name);
-  if (self == cluster->end()) {
-    return absl::InvalidArgumentError("couldn't find local name \"" + config.name +
-                                      "\" in the initial cluster configuration");
-  }
   if (config.initial_cluster_state == server::ClusterState::kExisting) {
+    auto cluster = server::ParseInitialCluster(config.initial_cluster);
+    if (!cluster.ok()) return cluster.status();
+    if (cluster->find(config.name) == cluster->end()) {
+      return absl::InvalidArgumentError("couldn't find local name \"" + config.name +
+                                        "\" in the initial cluster configuration");
+    }
     return JoinMembers(config, *cluster, options);
   }
-  if (absl::Status s = CheckAdvertiseMatchesCluster(config.name, self->second,
-                                                    UrlStrings(config.initial_advertise_peer_urls));
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = CheckDuplicateUrls(*cluster); !s.ok()) return s;
-  std::vector<uint64_t> ids;
-  for (const auto& [name, urls] : *cluster) {
-    const uint64_t id = server::ComputeMemberId(urls, config.initial_cluster_token);
-    ids.push_back(id);
-    if (name == config.name) options->member_id = id;
-    serverpb::Member m;
-    m.set_id(id);
-    m.set_name(name);
-    for (const auto& u : urls) m.add_peer_urls(u);
-    options->initial_members.push_back(std::move(m));
-  }
-  options->cluster_id = server::ComputeClusterId(ids);
-  options->peer_urls = self->second;
+  auto cluster = server::NewClusterMembership(config.name, config.initial_cluster,
+                                              config.initial_cluster_token,
+                                              UrlStrings(config.initial_advertise_peer_urls));
+  if (!cluster.ok()) return cluster.status();
+  options->member_id = cluster->member_id;
+  options->cluster_id = cluster->cluster_id;
+  options->initial_members = std::move(cluster->members);
+  options->peer_urls = std::move(cluster->peer_urls);
   return absl::OkStatus();
 }
 

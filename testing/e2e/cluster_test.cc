@@ -189,6 +189,7 @@ TEST(ClusterTest, MemberAndClusterIdsMatchRealEtcd) {
 TEST(ClusterTest, BootstrapErrorsMatchRealEtcd) {
   const std::string p1 = "http://127.0.0.1:" + std::to_string(FreePort());
   const std::string p2 = "http://127.0.0.1:" + std::to_string(FreePort());
+  const std::string local2 = "http://localhost:" + std::to_string(FreePort());
   struct Case {
     std::vector<std::string> flags;
     std::string message;
@@ -202,6 +203,10 @@ TEST(ClusterTest, BootstrapErrorsMatchRealEtcd) {
       {{"--name", "a", "--initial-cluster", "a=" + p2, "--initial-advertise-peer-urls", p1},
        "--initial-cluster has a=" + p2 + " but missing from --initial-advertise-peer-urls=" +
            p1 + " (resolved urls: \"" + p1 + "\" != \"" + p2 + "\")"},
+      // etcd leaves "localhost" unresolved in the message.
+      {{"--name", "a", "--initial-cluster", "a=" + local2, "--initial-advertise-peer-urls", p1},
+       "--initial-cluster has a=" + local2 + " but missing from --initial-advertise-peer-urls=" +
+           p1 + " (resolved urls: \"" + p1 + "\" != \"" + local2 + "\")"},
       {{"--name", "a", "--initial-cluster", "a=" + p1, "--initial-advertise-peer-urls", p1,
         "--auto-compaction-retention", "x"},
        "error parsing CompactionRetention: time: invalid duration \"x\""},
