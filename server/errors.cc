@@ -20,6 +20,7 @@ absl::Status ErrCompacted() {
 absl::Status ErrFutureRev() {
   return absl::OutOfRangeError("etcdserver: mvcc: required revision is a future revision");
 }
+absl::Status ErrCorrupt() { return absl::DataLossError("etcdserver: corrupt cluster"); }
 absl::Status ErrNoSpace() {
   return absl::ResourceExhaustedError("etcdserver: mvcc: database space exceeded");
 }

@@ -17,6 +17,7 @@ absl::Status ErrTooManyOps();          // InvalidArgument "etcdserver: too many 
 absl::Status ErrDuplicateKey();        // InvalidArgument "etcdserver: duplicate key given in txn request"
 absl::Status ErrCompacted();           // OutOfRange "etcdserver: mvcc: required revision has been compacted"
 absl::Status ErrFutureRev();           // OutOfRange "etcdserver: mvcc: required revision is a future revision"
+absl::Status ErrCorrupt();            // DataLoss "etcdserver: corrupt cluster"
 absl::Status ErrNoSpace();             // ResourceExhausted "etcdserver: mvcc: database space exceeded"
 absl::Status ErrLeaseNotFound();       // NotFound "etcdserver: requested lease not found"
 absl::Status ErrLeaseExist();          // FailedPrecondition "etcdserver: lease already exists"

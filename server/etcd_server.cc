@@ -227,6 +227,9 @@ absl::StatusOr<std::unique_ptr<EtcdServer>> EtcdServer::Start(Options options) {
   if (absl::Status s = server->Open(); !s.ok()) return s;
   server->loop_ = std::thread([s = server.get()] { s->RunLoop(); });
   server->read_thread_ = std::thread([s = server.get()] { s->RunReads(); });
+  if (server->options_.corrupt_check_interval.count() > 0) {
+    server->corruption_check_thread_ = std::thread([s = server.get()] { s->CorruptionCheckLoop(); });
+  }
   return server;
 }
 
@@ -474,6 +477,7 @@ absl::Status EtcdServer::OpenExistingMember(const std::string& wal_dir) {
   if (absl::Status s = raft_storage_.SetHardState(contents->state); !s.ok()) return s;
   if (absl::Status s = raft_storage_.Append(contents->entries); !s.ok()) return s;
   term_ = contents->state.term();
+  restart_commit_ = contents->state.commit();
   if (!contents->entries.empty()) raft_index_ = contents->entries.back().index();
   if ((contents->entries.empty() && snapshot_index == 0) || contents->state.commit() == 0) {
     return absl::FailedPreconditionError(
@@ -495,6 +499,7 @@ void EtcdServer::Stop() {
   }
   wake_.notify_all();
   leader_known_.notify_all();
+  stopped_.notify_all();
   if (loop_.joinable()) loop_.join();
   if (transport_) transport_->Stop();
   // Reads already cleared are still answered; then the read thread ends.
@@ -518,6 +523,8 @@ void EtcdServer::Stop() {
     for (auto& r : b.waiters) std::move(r)(ErrStopped());
   }
   read_batches_.clear();
+  // Its waits (peer calls, a read barrier) have all ended by now.
+  if (corruption_check_thread_.joinable()) corruption_check_thread_.join();
   if (wal_) {
     if (absl::Status s = wal_->Close(); !s.ok()) LOG(WARNING) << "closing WAL: " << s;
   }
@@ -875,6 +882,13 @@ EtcdServer::ApplyResult EtcdServer::ApplyRequest(const serverpb::InternalRaftReq
   if (nospace_ && (req.has_put() || req.has_lease_grant() ||
                    (req.has_txn() && !Applier::IsReadOnly(req.txn())))) {
     return ApplyResult{ErrNoSpace(), nullptr};
+  }
+  // With CORRUPT raised, every member refuses every request that goes through the log (etcd's
+  // corrupt applier); reads served locally go on.
+  if (corrupt_ && (req.has_put() || req.has_delete_range() || req.has_txn() ||
+                   req.has_compaction() || req.has_range() || req.has_lease_grant() ||
+                   req.has_lease_revoke())) {
+    return ApplyResult{ErrCorrupt(), nullptr};
   }
   switch (req.request_case()) {
     case serverpb::InternalRaftRequest::kPut:
@@ -1640,6 +1654,15 @@ std::string AlarmKey(uint64_t member, int type) {
 
 }  // namespace
 
+void EtcdServer::UpdateAlarmFlags() {
+  const auto raised = [this](etcdserverpb::AlarmType type) {
+    return std::any_of(alarms_.begin(), alarms_.end(),
+                       [type](const auto& a) { return a.second == type; });
+  };
+  nospace_ = raised(etcdserverpb::NOSPACE);
+  corrupt_ = raised(etcdserverpb::CORRUPT);
+}
+
 absl::Status EtcdServer::LoadAlarms() {
   std::set<std::pair<uint64_t, int>> alarms;
   absl::Status s = backend_->Scan(
@@ -1654,9 +1677,7 @@ absl::Status EtcdServer::LoadAlarms() {
   if (!s.ok()) return s;
   std::lock_guard lock(alarms_mu_);
   alarms_ = std::move(alarms);
-  nospace_ = std::any_of(alarms_.begin(), alarms_.end(), [](const auto& a) {
-    return a.second == etcdserverpb::NOSPACE;
-  });
+  UpdateAlarmFlags();
   return absl::OkStatus();
 }
 
@@ -1700,9 +1721,7 @@ EtcdServer::ApplyResult EtcdServer::ApplyAlarm(const etcdserverpb::AlarmRequest&
     absl::Status s = backend_->Write(batch);
     CHECK(s.ok()) << "failed to write the backend: " << s;
   }
-  nospace_ = std::any_of(alarms_.begin(), alarms_.end(), [](const auto& a) {
-    return a.second == etcdserverpb::NOSPACE;
-  });
+  UpdateAlarmFlags();
   if (r.memberid() == member_id_ && r.alarm() == etcdserverpb::NOSPACE) nospace_proposed_ = false;
   resp->mutable_header()->set_revision(kv_->Rev());
   return ApplyResult{absl::OkStatus(), std::move(resp)};
@@ -2323,6 +2342,17 @@ void EtcdServer::Forwarded(const peerpb::ForwardRequest& request, transport::For
     RunInLoop([this, id, answer = AnswerWithMembers(std::move(serialize))]() mutable {
       PromoteAsLeader(id, std::move(answer));
     });
+    return;
+  }
+  if (request.request_case() == peerpb::ForwardRequest::kHashKvRevision) {
+    auto hash = LocalHashKV(request.hash_kv_revision());
+    if (!hash.ok()) {
+      std::move(done)(hash.status());
+      return;
+    }
+    peerpb::ForwardResponse out;
+    out.set_response(hash->SerializeAsString());
+    std::move(done)(std::move(out));
     return;
   }
   std::move(done)(absl::InvalidArgumentError("unknown forwarded request"));

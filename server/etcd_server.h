@@ -126,6 +126,10 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
     // --max-snapshots, --max-wals: snapshot files and WAL segments kept (0: all).
     uint64_t max_snapshots = 5;
     uint64_t max_wals = 5;
+    // --experimental-corrupt-check-time: how often the leader compares its key space hash
+    // with every member's (etcd's monitorKVHash); a mismatch raises the CORRUPT alarm, after
+    // which the cluster refuses writes (ErrCorrupt). 0: never.
+    std::chrono::milliseconds corrupt_check_interval{0};
   };
 
   // Opens or creates the member's data directory, replays the WAL onto the backend (entries
@@ -138,6 +142,13 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
 
   // Stops the loop; requests still waiting fail with ErrStopped(). Idempotent.
   void Stop();
+
+  // etcd's --experimental-initial-corrupt-check, run after Start and before serving clients:
+  // compares this member's hash of the key space (HashKV at its current revision) with every
+  // other member's at that revision. Members that do not answer within the request timeout are
+  // skipped (logged). Errors: DataLoss "<member id> found data inconsistency with peers" when a
+  // member with the same compact revision has another hash (etcdserver/corrupt.go).
+  absl::Status CheckInitialHashKV();
   ~EtcdServer() override;
 
   uint64_t member_id() const { return member_id_; }
@@ -331,6 +342,22 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   // On the leader: proposes the revocation of expired leases.
   void RevokeExpiredLeases();
   void ExpireDeadlines(Clock::time_point now);
+  // ---- Corruption checks (corruption_check.cc) ----
+  // This member's HashKV at `revision` (0: its current one), as Maintenance.HashKV answers.
+  absl::StatusOr<etcdserverpb::HashKVResponse> LocalHashKV(int64_t revision);
+  struct PeerHash {
+    uint64_t id;
+    absl::StatusOr<etcdserverpb::HashKVResponse> resp;
+  };
+  // Every other member's HashKV at `revision`, asked in parallel over the peer transport
+  // (Peer.Forward), each within the request timeout.
+  std::vector<PeerHash> PeerHashKVs(int64_t revision);
+  // On the leader, every corrupt_check_interval: compares hashes with the followers and raises
+  // the CORRUPT alarm on a mismatch (etcd's checkHashKV). Its own thread.
+  void CorruptionCheckLoop();
+  void CheckHashKV();
+  // Sets nospace_ and corrupt_ from alarms_ (alarms_mu_ held).
+  void UpdateAlarmFlags();
   // ---- Snapshots ----
   // Takes a snapshot when enough entries were applied since the last one (loop thread).
   void MaybeSnapshot();
@@ -403,6 +430,7 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   std::atomic<uint64_t> term_{0};
   std::atomic<uint64_t> raft_index_{0};
   std::atomic<uint64_t> applied_{0};
+  uint64_t restart_commit_ = 0;  // set by Open: the commit index the WAL had at start
   std::atomic<uint64_t> next_request_id_{0};
 
   mutable std::mutex members_mu_;
@@ -414,6 +442,7 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   std::set<std::pair<uint64_t, int>> alarms_;  // guarded by alarms_mu_: (member, AlarmType)
   std::atomic<bool> nospace_{false};           // a NOSPACE alarm is raised
   std::atomic<bool> nospace_proposed_{false};  // this member asked for one, not applied yet
+  std::atomic<bool> corrupt_{false};           // a CORRUPT alarm is raised
   std::atomic<int64_t> backend_size_{0};       // bytes on disk, refreshed every tick
   std::atomic<bool> is_learner_{false};
   std::optional<Clock::time_point> removed_stop_at_;  // loop thread only
@@ -425,6 +454,7 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   std::condition_variable wake_;
   bool stopping_ = false;                     // guarded by mu_
   std::condition_variable leader_known_;      // notified under mu_ when leader_ becomes set
+  std::condition_variable stopped_;           // notified when stopping_ becomes true
   std::vector<Proposal> proposals_;           // guarded by mu_: to hand to Raft
   std::vector<ReadWaiter> reads_;             // guarded by mu_: waiting for a ReadIndex round
   std::map<uint64_t, PendingWrite> pending_;  // guarded by mu_: proposed, waiting to apply
@@ -444,6 +474,7 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
 
   std::thread loop_;
   std::thread read_thread_;
+  std::thread corruption_check_thread_;  // with a corrupt_check_interval only
 };
 
 }  // namespace etcd::server

@@ -48,13 +48,8 @@ absl::StatusOr<EtcdProcess> EtcdProcess::StartRaw(const std::string& binary,
   return p;
 }
 
-absl::Status EtcdProcess::Launch(bool wait_healthy) {
-  if (!raw_args_.empty()) {
-    auto proc = Process::Start(raw_args_, env_, log_path_);
-    if (!proc.ok()) return proc.status();
-    process_.emplace(std::move(*proc));
-    return wait_healthy ? WaitHealthy() : absl::OkStatus();
-  }
+std::vector<std::string> EtcdProcess::CommandLine() const {
+  if (!raw_args_.empty()) return raw_args_;
   const std::string client = "http://127.0.0.1:" + std::to_string(client_port_);
   const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
   std::vector<std::string> argv = {binary_,
@@ -66,10 +61,14 @@ absl::Status EtcdProcess::Launch(bool wait_healthy) {
                                    "--initial-advertise-peer-urls", peer,
                                    "--initial-cluster", "default=" + peer};
   argv.insert(argv.end(), extra_flags_.begin(), extra_flags_.end());
-  auto proc = Process::Start(argv, {}, log_path_);
+  return argv;
+}
+
+absl::Status EtcdProcess::Launch(bool wait_healthy) {
+  auto proc = Process::Start(CommandLine(), env_, log_path_);
   if (!proc.ok()) return proc.status();
   process_.emplace(std::move(*proc));
-  return WaitHealthy();
+  return wait_healthy || raw_args_.empty() ? WaitHealthy() : absl::OkStatus();
 }
 
 absl::Status EtcdProcess::WaitHealthy() {

@@ -39,6 +39,11 @@ class EtcdProcess {
   // a quorum), at most 30 s. Errors: Aborted if the process exited, DeadlineExceeded.
   absl::Status WaitHealthy();
 
+  // The member's command line (binary first) and environment, as Restart starts it: to run it
+  // by hand with more flags (e.g. a start that must fail).
+  std::vector<std::string> CommandLine() const;
+  const std::map<std::string, std::string>& environment() const { return env_; }
+
   // Restarts the same member on the same data dir and ports (after Kill or Stop).
   absl::Status Restart();
   // SIGKILL, no chance to clean up.

@@ -198,6 +198,8 @@ int Run(const server::ServerConfig& config) {
   options.auto_compaction = *auto_compaction;
   // etcd: 0 means the default quota (2 GiB); a negative value, no quota.
   if (config.quota_backend_bytes != 0) options.quota_backend_bytes = config.quota_backend_bytes;
+  options.corrupt_check_interval = std::chrono::milliseconds(
+      absl::ToInt64Milliseconds(config.experimental_corrupt_check_time));
   // A removed member stops as if told to (the main thread waits for the signal).
   options.on_removed = [] { kill(getpid(), SIGTERM); };
   if (config.experimental_watch_progress_notify_interval > absl::ZeroDuration()) {
@@ -277,6 +279,10 @@ int Run(const server::ServerConfig& config) {
   absl::Status listen_error;
   if (grpc_server == nullptr || !http_server.ok()) {
     listen_error = absl::InternalError("cannot start the client servers");
+  }
+  // Before any client is served: a member whose data differs from its peers' stops here.
+  if (listen_error.ok() && config.experimental_initial_corrupt_check) {
+    listen_error = etcd->CheckInitialHashKV();
   }
   for (const server::Url& u : config.listen_client_urls) {
     if (!listen_error.ok()) break;
