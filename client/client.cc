@@ -36,6 +36,8 @@ std::string Client::CurrentEndpoint() const {
   return connection_->endpoint(connection_->preferred());
 }
 
+std::shared_ptr<grpc::Channel> Client::channel(int i) const { return connection_->channel(i); }
+
 // ---- KV ----
 
 absl::StatusOr<etcdserverpb::RangeResponse> Client::Get(std::string_view key,

@@ -57,6 +57,10 @@
 #include "client/options.h"
 #include "client/watch.h"
 
+namespace grpc {
+class Channel;
+}
+
 namespace etcd::client {
 
 class Client {
@@ -74,6 +78,13 @@ class Client {
   const std::vector<std::string>& endpoints() const;
   // The endpoint the next call goes to first ("host:port").
   std::string CurrentEndpoint() const;
+
+  // The gRPC channel to endpoints()[i] (0 <= i < endpoints().size()), for callers that issue
+  // calls themselves, e.g. with gRPC's callback API from a load generator (the calls of this
+  // class are blocking). Calls made on it bypass the failover rule and the request timeout.
+  // Each Client has channels of its own: two Clients to the same endpoint use two TCP
+  // connections (no gRPC subchannel sharing). Thread-safe; the channel may outlive the Client.
+  std::shared_ptr<grpc::Channel> channel(int i) const;
 
   // ---- KV (etcdserverpb.KV) ----
 
