@@ -720,6 +720,36 @@ void EtcdServer::MaybePublish() {
   });
 }
 
+void EtcdServer::SendMessages(std::vector<raftpb::Message> messages) {
+  if (messages.empty()) return;
+  if (transport_ == nullptr) {
+    LOG_EVERY_N(WARNING, 100) << "no peer transport: dropping " << messages.size()
+                              << " Raft message(s)";
+    return;
+  }
+  // A snapshot is sent as of now, as etcd does: the applied index and term, the current
+  // configuration and membership, and the backend as it is (Raft's stored snapshot may predate
+  // a member, which could then not install it).
+  std::vector<raftpb::Message> batch;
+  batch.reserve(messages.size());
+  const auto now = Clock::now();
+  for (raftpb::Message& m : messages) {
+    if (m.type() == raftpb::MSG_SNAP) {
+      raftpb::SnapshotMetadata* meta = m.mutable_snapshot()->mutable_metadata();
+      meta->set_index(applied_index_);
+      meta->set_term(applied_term_);
+      *meta->mutable_conf_state() = conf_state_;
+      m.mutable_snapshot()->set_data(MembershipSnapshot().SerializeAsString());
+      transport_->SendSnapshot(std::move(m), NewBackendSnapshotSource(backend_->NewReader()));
+      continue;
+    }
+    // Heartbeats measure the round trip to each peer (etcd measures it with a prober).
+    if (m.type() == raftpb::MSG_HEARTBEAT) heartbeat_sent_.try_emplace(m.to(), now);
+    batch.push_back(std::move(m));
+  }
+  transport_->Send(std::move(batch));
+}
+
 void EtcdServer::HandleReady() {
   raft::Ready rd = node_->GetReady();
   if (rd.soft_state) {
@@ -748,7 +778,25 @@ void EtcdServer::HandleReady() {
   }
   if (!raft::IsEmptyHardState(rd.hard_state)) term_ = rd.hard_state.term();
 
-  // 1. Persist: a snapshot from the leader first (its file, then its WAL record), then the
+  // 1. Send what a leader tells its followers (appends, heartbeats, snapshots) at once: these
+  // messages promise nothing about this member's storage, so followers write to their WALs
+  // while the leader writes to its own (Raft thesis 10.2.1). This is safe here because the
+  // leader's own log counts toward commitment only through acknowledgements it steps after
+  // this call, when its WAL write below has returned: nothing is committed (or answered) that
+  // is not durable on a quorum. Everything else (votes, append responses) waits for the write.
+  std::vector<raftpb::Message> after_persist;
+  if (!rd.messages.empty()) {
+    std::vector<raftpb::Message> now;
+    for (raftpb::Message& m : rd.messages) {
+      const bool from_leader = m.type() == raftpb::MSG_APP ||
+                               m.type() == raftpb::MSG_HEARTBEAT ||
+                               m.type() == raftpb::MSG_SNAP;
+      (from_leader ? now : after_persist).push_back(std::move(m));
+    }
+    SendMessages(std::move(now));
+  }
+
+  // 2. Persist: a snapshot from the leader first (its file, then its WAL record), then the
   // WAL (one fdatasync for the whole batch), then Raft's storage.
   const bool has_snapshot = !raft::IsEmptySnap(rd.snapshot);
   if (has_snapshot) {
@@ -777,39 +825,10 @@ void EtcdServer::HandleReady() {
     CHECK(raft_storage_.Append(rd.entries).ok());
     raft_index_ = rd.entries.back().index();
   }
-  // 2. Send, now that what the messages promise is durable. A snapshot is sent as of now, as
-  // etcd does: the applied index and term, the current configuration and membership, and the
-  // backend as it is (Raft's stored snapshot may predate a member, which could then not
-  // install it).
-  if (!rd.messages.empty()) {
-    if (transport_ != nullptr) {
-      std::vector<raftpb::Message> messages;
-      messages.reserve(rd.messages.size());
-      for (raftpb::Message& m : rd.messages) {
-        if (m.type() == raftpb::MSG_SNAP) {
-          raftpb::SnapshotMetadata* meta = m.mutable_snapshot()->mutable_metadata();
-          meta->set_index(applied_index_);
-          meta->set_term(applied_term_);
-          *meta->mutable_conf_state() = conf_state_;
-          m.mutable_snapshot()->set_data(MembershipSnapshot().SerializeAsString());
-          transport_->SendSnapshot(std::move(m),
-                                   NewBackendSnapshotSource(backend_->NewReader()));
-        } else {
-          messages.push_back(std::move(m));
-        }
-      }
-      // Heartbeats measure the round trip to each peer (etcd measures it with a prober).
-      const auto now = Clock::now();
-      for (const raftpb::Message& m : messages) {
-        if (m.type() == raftpb::MSG_HEARTBEAT) heartbeat_sent_.try_emplace(m.to(), now);
-      }
-      transport_->Send(std::move(messages));
-    } else {
-      LOG_EVERY_N(WARNING, 100) << "no peer transport: dropping " << rd.messages.size()
-                                << " Raft message(s)";
-    }
-  }
-  // 3. Apply, in log order.
+  // 3. The messages that promise durability: sent now that it holds.
+  SendMessages(std::move(after_persist));
+
+  // 4. Apply, in log order.
   const auto apply_start = Clock::now();
   for (const raftpb::Entry& e : rd.committed_entries) ApplyEntry(e);
   if (!rd.committed_entries.empty()) {
@@ -822,7 +841,7 @@ void EtcdServer::HandleReady() {
       if (b.ctx == rs.request_ctx) b.index = rs.index;
     }
   }
-  // 4. Advance.
+  // 5. Advance.
   node_->Advance();
   MaybeSnapshot();
 }

@@ -283,6 +283,8 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
 
   void RunLoop();
   void HandleReady();
+  // Hands Raft messages to the transport (snapshots with the backend as of now).
+  void SendMessages(std::vector<raftpb::Message> messages);
   void ApplyEntry(const raftpb::Entry& entry);
   ApplyResult ApplyRequest(const serverpb::InternalRaftRequest& req);
   void ApplyConfChange(const raftpb::Entry& entry);
