@@ -1,0 +1,235 @@
+#include "cmd/etcdctl/global.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "cmd/etcdctl/go_format.h"
+
+extern char** environ;
+
+namespace etcd::etcdctl {
+namespace {
+
+// grpc-go's codes.Code.String().
+std::string GoCodeName(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk: return "OK";
+    case absl::StatusCode::kCancelled: return "Canceled";
+    case absl::StatusCode::kUnknown: return "Unknown";
+    case absl::StatusCode::kInvalidArgument: return "InvalidArgument";
+    case absl::StatusCode::kDeadlineExceeded: return "DeadlineExceeded";
+    case absl::StatusCode::kNotFound: return "NotFound";
+    case absl::StatusCode::kAlreadyExists: return "AlreadyExists";
+    case absl::StatusCode::kPermissionDenied: return "PermissionDenied";
+    case absl::StatusCode::kResourceExhausted: return "ResourceExhausted";
+    case absl::StatusCode::kFailedPrecondition: return "FailedPrecondition";
+    case absl::StatusCode::kAborted: return "Aborted";
+    case absl::StatusCode::kOutOfRange: return "OutOfRange";
+    case absl::StatusCode::kUnimplemented: return "Unimplemented";
+    case absl::StatusCode::kInternal: return "Internal";
+    case absl::StatusCode::kUnavailable: return "Unavailable";
+    case absl::StatusCode::kDataLoss: return "DataLoss";
+    case absl::StatusCode::kUnauthenticated: return "Unauthenticated";
+    default: return absl::StrCat("Code(", static_cast<int>(code), ")");
+  }
+}
+
+// Errors clientv3 turns into plain errors (rpctypes' table: every "etcdserver: " message),
+// and the client side's own words.
+bool IsPlainError(const absl::Status& s) {
+  const absl::string_view m = s.message();
+  return absl::StartsWith(m, "etcdserver: ") || m == "context deadline exceeded" ||
+         m == "context canceled" || absl::StartsWith(m, "election: ");
+}
+
+// capnslog's line: "2026-12-03 09:11:08.881683 C | pkg/flags: ...".
+void CapnsLog(char level, absl::string_view message) {
+  std::fflush(stdout);
+  std::cerr << absl::FormatTime("%Y-%m-%d %H:%M:%E6S", absl::Now(), absl::LocalTimeZone())
+            << " " << level << " | pkg/flags: " << message << "\n";
+}
+
+std::string EnvName(absl::string_view flag) {
+  return "ETCDCTL_" + absl::AsciiStrToUpper(absl::StrReplaceAll(flag, {{"-", "_"}}));
+}
+
+}  // namespace
+
+void ExitWithError(int code, absl::string_view message) {
+  std::fflush(stdout);
+  std::cerr << "Error: " << message << "\n";
+  std::cerr.flush();
+  std::exit(code);
+}
+
+std::string ErrorText(const absl::Status& status) {
+  if (IsPlainError(status)) return std::string(status.message());
+  return absl::StrCat("rpc error: code = ", GoCodeName(status.code()),
+                      " desc = ", status.message());
+}
+
+void LogUnaryFailure(const absl::Status& status, absl::string_view endpoint) {
+  if (status.message() == "context deadline exceeded") return;
+  std::mt19937_64 rng(std::random_device{}());
+  const uint64_t a = rng(), b = rng();
+  const std::string uuid = absl::StrFormat(
+      "%08x-%04x-4%03x-%04x-%012x", a >> 32, (a >> 16) & 0xffff, a & 0xfff,
+      0x8000 | ((b >> 48) & 0x3fff), b & 0xffffffffffffULL);
+  std::fflush(stdout);
+  std::cerr << "{\"level\":\"warn\",\"ts\":\""
+            << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone())
+            << "\",\"caller\":\"clientv3/retry_interceptor.go:62\",\"msg\":\"retrying of unary "
+               "invoker failed\",\"target\":"
+            << GoJsonString(absl::StrCat("endpoint://client-", uuid, "/", endpoint))
+            << ",\"attempt\":0,\"error\":"
+            << GoJsonString(absl::StrCat("rpc error: code = ", GoCodeName(status.code()),
+                                         " desc = ", status.message()))
+            << "}\n";
+}
+
+void Globals::Register(Command& root) {
+  root_ = &root;
+  FlagSet& f = root.persistent_flags();
+  f.StringSlice("endpoints", 0, &flags_.endpoints, "gRPC endpoints");
+  f.Bool("debug", 0, &flags_.debug, "enable client-side debug logging");
+  f.String("write-out", 'w', &flags_.write_out,
+           "set the output format (fields, json, protobuf, simple, table)");
+  f.Bool("hex", 0, &flags_.hex, "print byte strings as hex encoded strings");
+  f.Duration("dial-timeout", 0, &flags_.dial_timeout, "dial timeout for client connections");
+  f.Duration("command-timeout", 0, &flags_.command_timeout,
+             "timeout for short running command (excluding dial timeout)");
+  f.Duration("keepalive-time", 0, &flags_.keepalive_time,
+             "keepalive time for client connections");
+  f.Duration("keepalive-timeout", 0, &flags_.keepalive_timeout,
+             "keepalive timeout for client connections");
+  f.Bool("insecure-transport", 0, &flags_.insecure_transport,
+         "disable transport security for client connections");
+  f.Bool("insecure-discovery", 0, &flags_.insecure_discovery,
+         "accept insecure SRV records describing cluster endpoints");
+  f.Bool("insecure-skip-tls-verify", 0, &flags_.insecure_skip_tls_verify,
+         "skip server certificate verification (CAUTION: this option should be enabled only "
+         "for testing purposes)");
+  f.String("cert", 0, &flags_.cert, "identify secure client using this TLS certificate file");
+  f.String("key", 0, &flags_.key, "identify secure client using this TLS key file");
+  f.String("cacert", 0, &flags_.cacert,
+           "verify certificates of TLS-enabled secure servers using this CA bundle");
+  f.String("user", 0, &flags_.user,
+           "username[:password] for authentication (prompt if password is not supplied)");
+  f.String("password", 0, &flags_.password,
+           "password for authentication (if this option is used, --user option shouldn't "
+           "include password)");
+  f.String("discovery-srv", 'd', &flags_.discovery_srv,
+           "domain name to query for SRV records describing cluster endpoints");
+  f.String("discovery-srv-name", 0, &flags_.discovery_srv_name,
+           "service name to query when using DNS discovery");
+}
+
+void Globals::SetupEnvAndDisplay(Command& command) {
+  // pkg/flags.SetPflagsFromEnv over the inherited flags.
+  std::set<std::string> already_set, used;
+  std::vector<Flag*> inherited = command.InheritedFlags();
+  for (Flag* f : inherited) {
+    const std::string key = EnvName(f->name());
+    if (f->changed()) {
+      already_set.insert(key);
+      continue;
+    }
+    const char* value = std::getenv(key.c_str());
+    if (value != nullptr && *value != '\0') {
+      used.insert(key);
+      (void)f->Set(value);  // etcdctl ignores a bad value and keeps the default
+    }
+  }
+  for (char** env = environ; *env != nullptr; ++env) {
+    const absl::string_view entry = *env;
+    const std::string key(entry.substr(0, entry.find('=')));
+    if (used.count(key)) continue;
+    if (already_set.count(key)) {
+      CapnsLog('C', absl::StrFormat("conflicting environment variable \"%s\" is shadowed by "
+                                    "corresponding command-line flag (either unset environment "
+                                    "variable or disable flag)",
+                                    key));
+      std::exit(1);
+    }
+    if (absl::StartsWith(entry, "ETCDCTL_") && key != "ETCDCTL_WATCH_KEY" &&
+        key != "ETCDCTL_WATCH_RANGE_END") {
+      CapnsLog('W', absl::StrCat("unrecognized environment variable ", entry));
+    }
+  }
+  display_ = NewPrinter(flags_.write_out, flags_.hex);
+  if (display_ == nullptr) ExitWithError(kExitBadFeature, "unsupported output format");
+}
+
+void Globals::Setup(Command& command, const std::vector<std::string>& /*extra_known_env*/) {
+  SetupEnvAndDisplay(command);
+  if (flags_.debug) {
+    std::vector<Flag*> inherited = command.InheritedFlags();
+    std::sort(inherited.begin(), inherited.end(),
+              [](Flag* a, Flag* b) { return a->name() < b->name(); });
+    for (Flag* f : inherited) std::cerr << EnvName(f->name()) << "=" << f->ValueText() << "\n";
+  }
+  if (!flags_.discovery_srv.empty()) {
+    ExitWithError(kExitError, absl::StrCat("--discovery-srv ", flags_.discovery_srv,
+                                           ": DNS SRV discovery is not supported by this "
+                                           "etcdctl; give --endpoints"));
+  }
+  for (const auto& [name, value] : {std::pair<std::string, std::string*>{"cert", &flags_.cert},
+                                    {"key", &flags_.key},
+                                    {"cacert", &flags_.cacert}}) {
+    Flag* f = command.FindFlag(name);
+    if (value->empty() && f != nullptr && f->changed()) {
+      ExitWithError(kExitBadArgs, absl::StrCat("empty string is passed to --", name, " option"));
+    }
+  }
+  for (const std::string* file : {&flags_.cert, &flags_.key, &flags_.cacert}) {
+    if (!file->empty() && !std::ifstream(*file).good()) {
+      ExitWithError(kExitBadArgs, absl::StrCat("open ", *file, ": no such file or directory"));
+    }
+  }
+  if (!flags_.cert.empty() || !flags_.key.empty() || !flags_.cacert.empty() ||
+      !flags_.insecure_transport) {
+    ExitWithError(kExitBadArgs,
+                  "TLS (--cert, --key, --cacert, --insecure-transport=false) is not supported "
+                  "by this etcdctl yet: its client library speaks plain gRPC only");
+  }
+}
+
+std::vector<std::string> Globals::Endpoints() const {
+  std::vector<std::string> out;
+  for (const std::string& e : flags_.endpoints) {
+    out.push_back(std::string(absl::StripAsciiWhitespace(e)));
+  }
+  return out;
+}
+
+std::unique_ptr<client::Client> Globals::NewClient(const std::vector<std::string>& endpoints) {
+  client::ClientOptions options;
+  options.endpoints = endpoints;
+  // clientv3 does not wait for a connection: the first call waits, within its own deadline.
+  options.dial_timeout = std::chrono::milliseconds(0);
+  options.request_timeout =
+      std::chrono::milliseconds(absl::ToInt64Milliseconds(flags_.command_timeout));
+  auto c = client::Client::New(options);
+  if (!c.ok()) ExitWithError(kExitBadConnection, c.status().message());
+  return std::move(*c);
+}
+
+client::Client& Globals::Client() {
+  if (client_ == nullptr) client_ = NewClient(Endpoints());
+  return *client_;
+}
+
+}  // namespace etcd::etcdctl

@@ -1,0 +1,108 @@
+// etcdctl's global flags, their ETCDCTL_* environment variables, exit codes and the client they
+// describe (etcd 3.4 etcdctl/ctlv3/ctl.go, command/global.go, command/error.go).
+//
+// Thread-safety: one Globals per process, used from the main thread (watch and lock helpers
+// only read it after setup).
+#ifndef ETCD_CMD_ETCDCTL_GLOBAL_H_
+#define ETCD_CMD_ETCDCTL_GLOBAL_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl//status/status.h"
+#include "absl/time/time.h"
+#include "client/client.h"
+#include "cmd/etcdctl/flags.h"
+#include "cmd/etcdctl/printer.h"
+
+namespace etcd::etcdctl {
+
+// Exit codes of etcdctl 3.4 (command/error.go).
+enum ExitCode {
+  kExitSuccess = 0,
+  kExitError = 1,
+  kExitBadConnection = 2,
+  kExitInvalidInput = 3,  // txn, watch
+  kExitBadFeature = 4,    // a valid flag with an unsupported value
+  kExitInterrupted = 5,
+  kExitIO = 6,
+  kExitBadArgs = 128,
+};
+
+// Prints "Error: <message>" to stderr (after flushing stdout) and exits with `code`, as
+// etcdctl's ExitWithError.
+[[noreturn]] void ExitWithError(int code, absl::string_view message);
+// The message etcdctl prints for a failed call: the server's own words (or the client's, e.g.
+// "context deadline exceeded").
+std::string ErrorText(const absl::Status& status);
+// Prints the warning clientv3's retry interceptor logs (a zap JSON line on stderr) for a unary
+// call the server refused, as etcdctl 3.4 does before its "Error:" line.
+void LogUnaryFailure(const absl::Status& status, absl::string_view endpoint);
+
+// The global flags, with etcdctl 3.4's defaults.
+struct GlobalFlags {
+  std::vector<std::string> endpoints = {"127.0.0.1:2379"};
+  bool debug = false;
+  std::string write_out = "simple";
+  bool hex = false;
+  absl::Duration dial_timeout = absl::Seconds(2);
+  absl::Duration command_timeout = absl::Seconds(5);
+  absl::Duration keepalive_time = absl::Seconds(2);
+  absl::Duration keepalive_timeout = absl::Seconds(6);
+  bool insecure_transport = true;
+  bool insecure_discovery = true;
+  bool insecure_skip_tls_verify = false;
+  std::string cert, key, cacert;
+  std::string user, password;
+  std::string discovery_srv, discovery_srv_name;
+};
+
+// Everything a command needs from the global level: the flags, the printer, the client.
+class Globals {
+ public:
+  Globals() = default;
+  Globals(const Globals&) = delete;
+  Globals& operator=(const Globals&) = delete;
+
+  GlobalFlags& flags() { return flags_; }
+  // Defines the global flags as persistent flags of `root`.
+  void Register(Command& root);
+
+  // What clientConfigFromCmd does before a command talks to the server: reads ETCDCTL_<FLAG>
+  // for every global flag the command line did not set (etcd's pkg/flags: a variable whose
+  // flag was also given is fatal, "conflicting environment variable ... is shadowed by
+  // corresponding command-line flag"; unknown ETCDCTL_ variables are warned about), prints the
+  // flags with --debug, checks TLS, auth and discovery settings and selects the printer.
+  // `extra_known_env` lists variables the command reads itself (ETCDCTL_WATCH_KEY). Exits on
+  // errors, as etcdctl does.
+  void Setup(Command& command, const std::vector<std::string>& extra_known_env = {});
+  // Only the environment and the printer (what `endpoint health` and `snapshot status` do).
+  void SetupEnvAndDisplay(Command& command);
+
+  // The printer of --write-out (after Setup).
+  Printer& display() { return *display_; }
+  bool simple_output() const { return flags_.write_out == "simple"; }
+
+  // A client for the global endpoints (or `endpoints`), created on first use; exits with
+  // etcdctl's error when the configuration is refused. Calls time out after --command-timeout.
+  client::Client& Client();
+  std::unique_ptr<client::Client> NewClient(const std::vector<std::string>& endpoints);
+  // The endpoints after trimming spaces (etcdctl's endpointsFromCmd).
+  std::vector<std::string> Endpoints() const;
+
+  // The process's arguments (os.Args without the program), which `watch` reads raw.
+  std::vector<std::string> os_args;
+
+ private:
+  GlobalFlags flags_;
+  Command* root_ = nullptr;
+  std::unique_ptr<Printer> display_;
+  std::unique_ptr<client::Client> client_;
+};
+
+}  // namespace etcd::etcdctl
+
+#endif  // ETCD_CMD_ETCDCTL_GLOBAL_H_
