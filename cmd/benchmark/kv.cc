@@ -121,7 +121,7 @@ absl::Status ParseConsistency(const std::string& consistency) {
 // Runs `total` requests and prints the report.
 absl::Status RunAndPrint(const GlobalOptions& global, int64_t total, int64_t rate,
                          const Workload& workload) {
-  Report report(global.precise);
+  Report report(global.precise, global.sample);
   Run({.clients = global.clients, .total = total, .rate = rate, .engine = global.engine},
       workload, report);
   PrintReport(report);
@@ -317,10 +317,10 @@ class TxnMixedCommand : public Command {
       }
       return op;
     };
-    Report reads(global.precise), writes(global.precise);
+    Report reads(global.precise, global.sample), writes(global.precise, global.sample);
     Workload w = KvWorkload(**conns, make);
     // One run; each result also goes to the report of its kind, which is what is printed.
-    Report all(global.precise);
+    Report all(global.precise, global.sample);
     Workload routed;
     routed.blocking = [&](int64_t c, int64_t seq) {
       const Clock::time_point start = Clock::now();

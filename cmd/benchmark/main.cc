@@ -20,7 +20,7 @@ void AddGlobalFlags(FlagSet& f, GlobalOptions& o) {
   f.Int("conns", &o.conns, "Total number of gRPC connections");
   f.Int("clients", &o.clients, "Total number of gRPC clients");
   f.Bool("precise", &o.precise, "use full floating point precision");
-  f.Bool("sample", &o.sample, "'true' to sample requests for every second (not implemented)");
+  f.Bool("sample", &o.sample, "'true' to sample requests for every second");
   f.Duration("dial-timeout", &o.dial_timeout, "dial timeout for client connections");
   f.Bool("target-leader", &o.target_leader, "connect only to the leader node");
   f.String("engine", &o.engine,
@@ -74,10 +74,6 @@ int Main(int argc, char** argv) {
   auto positional = flags.Parse(args);
   if (!positional.ok()) {
     std::cerr << "Error: " << positional.status().message() << "\n" << usage;
-    return 1;
-  }
-  if (global.sample) {
-    std::cerr << "Error: --sample is not implemented\n";
     return 1;
   }
   if (global.engine != "auto" && global.engine != "threads" && global.engine != "callback") {

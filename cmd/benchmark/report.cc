@@ -58,10 +58,79 @@ std::string GoShortestFloat(double value) {
   return out;
 }
 
+std::string GoDuration(std::chrono::nanoseconds d) {
+  int64_t ns = d.count();
+  if (ns == 0) return "0s";
+  std::string sign = ns < 0 ? "-" : "";
+  uint64_t u = ns < 0 ? -static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
+  // An integer part and up to `digits` fractional digits, trailing zeros dropped.
+  auto fixed = [](uint64_t v, int digits) {
+    uint64_t scale = 1;
+    for (int i = 0; i < digits; ++i) scale *= 10;
+    std::string out = std::to_string(v / scale);
+    std::string frac = std::to_string(v % scale);
+    frac = std::string(digits - frac.size(), '0') + frac;
+    while (!frac.empty() && frac.back() == '0') frac.pop_back();
+    if (!frac.empty()) out += "." + frac;
+    return out;
+  };
+  if (u < 1000) return sign + std::to_string(u) + "ns";
+  if (u < 1000000) return sign + fixed(u, 3) + "\u00b5s";
+  if (u < 1000000000) return sign + fixed(u, 6) + "ms";
+  std::string out = sign;
+  const uint64_t hours = u / 3600000000000ULL;
+  u %= 3600000000000ULL;
+  const uint64_t minutes = u / 60000000000ULL;
+  u %= 60000000000ULL;
+  if (hours > 0) out += std::to_string(hours) + "h";
+  if (hours > 0 || minutes > 0) out += std::to_string(minutes) + "m";
+  return out + fixed(u, 9) + "s";
+}
+
 void Report::Record(Clock::duration latency) {
   const double seconds = std::chrono::duration<double>(latency).count();
   std::lock_guard lock(mu_);
   latencies_.push_back(seconds);
+}
+
+void Report::Record(Clock::time_point start, Clock::time_point end) {
+  if (!sample_) return Record(end - start);
+  const Clock::duration latency = end - start;
+  const int64_t unix_second = std::chrono::duration_cast<std::chrono::seconds>(
+                                  start.time_since_epoch() + wall_offset_)
+                                  .count();
+  std::lock_guard lock(mu_);
+  latencies_.push_back(std::chrono::duration<double>(latency).count());
+  auto [it, inserted] = seconds_.try_emplace(unix_second);
+  Second& s = it->second;
+  // As pkg/report: the first request sets the fastest; later zero latencies do not count.
+  if (inserted) {
+    s.fastest = latency;
+  } else if (latency != Clock::duration::zero()) {
+    s.fastest = std::min(s.fastest, latency);
+  }
+  s.slowest = std::max(s.slowest, latency);
+  s.total += latency;
+  ++s.count;
+}
+
+std::string Report::Samples() const {
+  std::string out =
+      "\nSample in one second (unix latency throughput):\n"
+      "UNIX-SECOND,MIN-LATENCY-MS,AVG-LATENCY-MS,MAX-LATENCY-MS,AVG-THROUGHPUT\n";
+  if (seconds_.empty()) return out;
+  using std::chrono::nanoseconds;
+  for (int64_t t = seconds_.begin()->first; t <= seconds_.rbegin()->first; ++t) {
+    auto it = seconds_.find(t);
+    const Second s = it == seconds_.end() ? Second{} : it->second;
+    const Clock::duration average = s.count > 0 ? s.total / s.count : Clock::duration::zero();
+    absl::StrAppendFormat(&out, "%d,%s,%s,%s,%d\n", t,
+                          GoDuration(std::chrono::duration_cast<nanoseconds>(s.fastest)),
+                          GoDuration(std::chrono::duration_cast<nanoseconds>(average)),
+                          GoDuration(std::chrono::duration_cast<nanoseconds>(s.slowest)),
+                          s.count);
+  }
+  return out;
 }
 
 void Report::RecordError(absl::string_view error) {
@@ -159,6 +228,10 @@ std::string Report::String() const {
         absl::StrAppendFormat(&out, "  %s%% in %s.\n", GoShortestFloat(kPercentiles[i]),
                               Seconds(values[i]));
       }
+    }
+    if (sample_) {
+      std::lock_guard lock(mu_);
+      out += Samples() + "\n";
     }
   }
   if (!s.errors.empty()) {

@@ -43,16 +43,24 @@ std::vector<double> Percentiles(const std::vector<double>& sorted);
 // Used by --precise.
 std::string GoShortestFloat(double value);
 
+// A duration as Go's time.Duration.String() prints it: "0s", "999ns", "1.5µs", "1.234567ms",
+// "2.5s", "1m2s", "1h0m0s".
+std::string GoDuration(std::chrono::nanoseconds d);
+
 class Report {
  public:
-  // `precise`: full precision (etcd's --precise, Go's "%g") instead of "%4.4f".
-  explicit Report(bool precise = false) : precise_(precise) {}
+  // `precise`: full precision (etcd's --precise, Go's "%g") instead of "%4.4f". `sample`
+  // (etcd's --sample): the text ends with the requests of each second (by start time): their
+  // fastest, average and slowest latency and their count.
+  explicit Report(bool precise = false, bool sample = false)
+      : precise_(precise), sample_(sample) {}
 
   // Marks the start of the measured interval (the constructor does too).
   void Start() { start_ = Clock::now(); }
   // One successful request that took `latency`.
   void Record(Clock::duration latency);
-  void Record(Clock::time_point start, Clock::time_point end) { Record(end - start); }
+  // The same, started at `start` (placed in its second with --sample).
+  void Record(Clock::time_point start, Clock::time_point end);
   // One failed request; `error` is what the error distribution counts it under.
   void RecordError(absl::string_view error);
   // Requests recorded so far, failed ones included.
@@ -74,8 +82,20 @@ class Report {
   std::string Float(double v) const;    // "%4.4f" or "%g"
   std::string Histogram() const;
 
+  // One second of --sample.
+  struct Second {
+    Clock::duration fastest{}, slowest{}, total{};
+    int64_t count = 0;
+  };
+  std::string Samples() const;
+
   const bool precise_;
+  const bool sample_;
   Clock::time_point start_ = Clock::now();
+  // Wall time minus monotonic time, to place samples in Unix seconds.
+  const std::chrono::system_clock::duration wall_offset_ =
+      std::chrono::system_clock::now().time_since_epoch() - Clock::now().time_since_epoch();
+  std::map<int64_t, Second> seconds_;     // guarded by mu_; Unix second -> requests started
   mutable std::mutex mu_;
   std::vector<double> latencies_;         // guarded by mu_
   std::map<std::string, int64_t> errors_;  // guarded by mu_

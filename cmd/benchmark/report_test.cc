@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 namespace etcd::benchmark {
 namespace {
 
@@ -128,6 +130,34 @@ TEST(ReportTest, PercentilesPickTheFirstRankAtOrAbove) {
   // Rank i (0-based) reaches p when i*100/1000 >= p: i = 10p.
   EXPECT_EQ(Percentiles(sorted),
             (std::vector<double>{101, 251, 501, 751, 901, 951, 991, 1000}));
+}
+
+TEST(ReportTest, GoDurationMatchesGoTimeDurationString) {
+  using std::chrono::nanoseconds;
+  EXPECT_EQ(GoDuration(nanoseconds(0)), "0s");
+  EXPECT_EQ(GoDuration(nanoseconds(999)), "999ns");
+  EXPECT_EQ(GoDuration(nanoseconds(1500)), "1.5\u00b5s");
+  EXPECT_EQ(GoDuration(nanoseconds(1234567)), "1.234567ms");
+  EXPECT_EQ(GoDuration(nanoseconds(2000000)), "2ms");
+  EXPECT_EQ(GoDuration(nanoseconds(2500000000)), "2.5s");
+  EXPECT_EQ(GoDuration(nanoseconds(62000000000)), "1m2s");
+  EXPECT_EQ(GoDuration(nanoseconds(3600000000000)), "1h0m0s");
+}
+
+TEST(ReportTest, SampleListsEachSecondAfterThePercentiles) {
+  Report r(/*precise=*/false, /*sample=*/true);
+  const Clock::time_point t = Clock::now();
+  r.Record(t, t + std::chrono::milliseconds(2));
+  r.Record(t, t + std::chrono::milliseconds(4));
+  r.FinishWithTotal(1);
+  const std::string text = r.String();
+  const size_t at = text.find("\nSample in one second (unix latency throughput):\n"
+                              "UNIX-SECOND,MIN-LATENCY-MS,AVG-LATENCY-MS,MAX-LATENCY-MS,"
+                              "AVG-THROUGHPUT\n");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_GT(at, text.find("Latency distribution:"));
+  // Both requests started in the same second: fastest 2 ms, average 3 ms, slowest 4 ms, 2.
+  EXPECT_TRUE(std::regex_search(text, std::regex("\n[0-9]{10},2ms,3ms,4ms,2\n\n$"))) << text;
 }
 
 }  // namespace

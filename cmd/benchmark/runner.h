@@ -43,7 +43,7 @@ struct GlobalOptions {
   bool target_leader = false;  // connect to the leader only
   std::chrono::nanoseconds dial_timeout = std::chrono::seconds(2);
   bool precise = false;  // full precision in the report
-  bool sample = false;   // per-second samples in the report (not implemented: refused)
+  bool sample = false;   // per-second samples at the end of each report
   std::string engine = "auto";  // auto | threads | callback
 };
 

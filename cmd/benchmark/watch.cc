@@ -183,7 +183,7 @@ class WatchCommand : public Command {
     const int64_t watch_total = streams_ * per_stream_;
     for (int64_t k = 0; k < watch_total; ++k) ++watchers_of[watched[k % watched.size()]];
 
-    Report creation(global.precise);
+    Report creation(global.precise, global.sample);
     auto handles = MakeWatches(
         **conns, streams_, per_stream_, [&](int64_t k) { return watched[k % watched.size()]; },
         {}, &creation);
@@ -194,7 +194,7 @@ class WatchCommand : public Command {
 
     int64_t events_total = 0;
     for (int64_t i = 0; i < put_total_; ++i) events_total += watchers_of[watched[i % watched.size()]];
-    Report events(global.precise);
+    Report events(global.precise, global.sample);
     PutTimes put_times(put_total_);
     Counter received;
     Progress progress(events_total);
@@ -219,7 +219,7 @@ class WatchCommand : public Command {
             .Put(watched[seq % watched.size()], SeqValue(seq, 8))
             .status();
       };
-      Report put_report(global.precise);
+      Report put_report(global.precise, global.sample);
       events.Start();
       benchmark::Run({.clients = global.clients, .total = put_total_, .rate = put_rate_,
                       .engine = "threads"},
@@ -273,7 +273,7 @@ class WatchLatencyCommand : public Command {
     if (!handles.ok()) return handles.status();
     const int64_t watchers = static_cast<int64_t>(handles->size());
 
-    Report latency(global.precise), puts(global.precise);
+    Report latency(global.precise, global.sample), puts(global.precise, global.sample);
     PutTimes put_times(put_total_);
     Counter received;
     Progress progress(put_total_);
@@ -353,7 +353,7 @@ class WatchGetCommand : public Command {
       if (i == 0) watch_revision = put->header().revision();
     }
     // Serializable gets while the watchers catch up.
-    Report gets(global.precise);
+    Report gets(global.precise, global.sample);
     std::atomic<bool> stop{false};
     std::thread getter([&] {
       while (!stop.load()) {
