@@ -2,14 +2,16 @@
 // concurrent clients, as etcd's tools/benchmark), the loop that issues --total requests with at
 // most one in flight per client, an optional rate limit, and a progress bar on a terminal.
 //
-// Two engines run the requests (measured on 2 cores against etcd 3.4, puts of 256 bytes):
+// Two engines run the requests (measured against etcd 3.4 on 2 cores shared with the server,
+// load average 5-8, puts of 256 bytes):
 //  * callback: gRPC's callback API on the channel of each Client; each completion records its
 //    latency and starts the client's next request on the same gRPC thread. No thread per
-//    client and no hand-off per request: 47 us of benchmark CPU per put at 1000 clients / 100
-//    connections, against 115 us with a thread per client.
-//  * threads: one thread per client making blocking calls. Cheaper with one or a few clients
-//    (the calling thread reads its own response: 47 us per put at one client against 82 us
-//    with callbacks), and the only choice for requests that are several calls (STM, lease).
+//    client and no hand-off per request: at 1000 clients / 100 connections, 15-18k puts/s and
+//    43-54 us of benchmark CPU per put.
+//  * threads: one thread per client making blocking calls (every answer wakes the thread that
+//    waits for it): 10-11k puts/s and 92-107 us per put at 1000 clients. With one client both
+//    reach the same rate and threads use about a fifth less CPU; they are also the only choice
+//    for requests that are several calls (STM, lease keep-alive).
 // --engine=auto (the default) takes threads up to kThreadsUpTo clients, callbacks above.
 //
 // Thread-safety: a Connections is shared read-only by all clients once dialed.
