@@ -831,6 +831,7 @@ void EtcdServer::HandleReady() {
   // 4. Apply, in log order.
   const auto apply_start = Clock::now();
   for (const raftpb::Entry& e : rd.committed_entries) ApplyEntry(e);
+  HandOffReplies();
   if (!rd.committed_entries.empty()) {
     // The backend writes of a batch of entries (LevelDB; synced at snapshots).
     backend_commit_seconds_->Observe(
@@ -880,7 +881,12 @@ void EtcdServer::ApplyEntry(const raftpb::Entry& e) {
         pending_.erase(it);
       }
     }
-    if (waiter) std::move(waiter)(std::move(result));
+    // Answered by the answer thread once the whole batch is applied (HandOffReplies).
+    if (waiter) {
+      replies_.push_back([waiter = std::move(waiter), result = std::move(result)]() mutable {
+        std::move(waiter)(std::move(result));
+      });
+    }
   }
   applied_ = e.index();
 }
@@ -1117,24 +1123,36 @@ void EtcdServer::FinishReads() {
       ++it;
     }
   }
-  if (ready.empty()) return;
+  for (ReadWaiter& r : ready) {
+    replies_.push_back([r = std::move(r)]() mutable { std::move(r)(absl::OkStatus()); });
+  }
+  HandOffReplies();
+}
+
+void EtcdServer::HandOffReplies() {
+  if (replies_.empty()) return;
   {
     std::lock_guard lock(reads_mu_);
-    std::move(ready.begin(), ready.end(), std::back_inserter(ready_reads_));
+    if (answers_.empty()) {
+      answers_.swap(replies_);
+    } else {
+      std::move(replies_.begin(), replies_.end(), std::back_inserter(answers_));
+      replies_.clear();
+    }
   }
   reads_ready_.notify_one();
 }
 
 void EtcdServer::RunReads() {
   while (true) {
-    std::vector<ReadWaiter> batch;
+    std::vector<absl::AnyInvocable<void() &&>> batch;
     {
       std::unique_lock lock(reads_mu_);
-      reads_ready_.wait(lock, [&] { return reads_stopping_ || !ready_reads_.empty(); });
-      if (ready_reads_.empty()) return;  // stopping, and nothing left to answer
-      batch.swap(ready_reads_);
+      reads_ready_.wait(lock, [&] { return reads_stopping_ || !answers_.empty(); });
+      if (answers_.empty()) return;  // stopping, and nothing left to answer
+      batch.swap(answers_);
     }
-    for (ReadWaiter& r : batch) std::move(r)(absl::OkStatus());
+    for (auto& answer : batch) std::move(answer)();
   }
 }
 

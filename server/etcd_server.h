@@ -379,6 +379,8 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
       const raftpb::Message& m) override;
   // Hands the read batches whose index is applied to the read thread.
   void FinishReads();
+  // Queues replies_ for the answer thread (loop thread).
+  void HandOffReplies();
   // The read thread: runs linearizable reads off the Raft loop, so a large range never delays
   // heartbeats, group commit or apply.
   void RunReads();
@@ -450,7 +452,7 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
   std::optional<Clock::time_point> removed_stop_at_;  // loop thread only
   bool removal_reported_ = false;                     // loop thread only
   std::vector<LeaderTransfer> transfers_;             // loop thread only
-  bool publishing_ = false;  // loop thread only: a publish proposal is in flight
+  std::atomic<bool> publishing_{false};  // a publish proposal is in flight
 
   std::mutex mu_;
   std::condition_variable wake_;
@@ -471,7 +473,12 @@ class EtcdServer final : public api::EtcdApi, private transport::PeerHandler {
 
   std::mutex reads_mu_;
   std::condition_variable reads_ready_;
-  std::vector<ReadWaiter> ready_reads_;  // guarded by reads_mu_: cleared to run
+  // Guarded by reads_mu_: answers for the answer thread (RunReads) to give, in order: reads
+  // cleared to run and the replies to applied writes. Giving them (gRPC sends) off the loop
+  // thread lets the loop go on to the next WAL write meanwhile.
+  std::vector<absl::AnyInvocable<void() &&>> answers_;
+  // Loop thread only: the replies of the entries applied in the current Ready.
+  std::vector<absl::AnyInvocable<void() &&>> replies_;
   bool reads_stopping_ = false;          // guarded by reads_mu_
 
   std::thread loop_;
