@@ -16,6 +16,12 @@ namespace {
 
 using testing::EtcdProcess;
 
+// Path of the benchmark binary in the test's runfiles.
+std::string BenchmarkBinary() {
+  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") +
+         "/cmd/benchmark/benchmark";
+}
+
 // What a report (one "Summary:" block of etcd's layout) says.
 struct ParsedReport {
   bool has_summary = false;
@@ -80,11 +86,7 @@ class BenchmarkTest : public ::testing::Test {
 
   // Runs the benchmark with `args` (after --endpoints); it must exit 0 within 60 s.
   static std::string Bench(const std::vector<std::string>& args) {
-    const char* srcdir = std::getenv("TEST_SRCDIR");
-    const char* workspace = std::getenv("TEST_WORKSPACE");
-    std::vector<std::string> argv = {std::string(srcdir) + "/" + workspace +
-                                         "/cmd/benchmark/benchmark",
-                                     "--endpoints=" + server_->endpoint()};
+    std::vector<std::string> argv = {BenchmarkBinary(), "--endpoints=" + server_->endpoint()};
     argv.insert(argv.end(), args.begin(), args.end());
     auto result = testing::RunCommand(argv, {}, "", std::chrono::seconds(60));
     EXPECT_TRUE(result.ok()) << result.status();
@@ -221,9 +223,7 @@ TEST_F(BenchmarkTest, TargetLeaderFindsTheOnlyMember) {
 }
 
 TEST_F(BenchmarkTest, BadFlagsAreRefusedWithUsage) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  const std::string binary = std::string(srcdir) + "/" + workspace + "/cmd/benchmark/benchmark";
+  const std::string binary = BenchmarkBinary();
   auto unknown = testing::RunCommand({binary, "put", "--bogus=1"});
   ASSERT_TRUE(unknown.ok());
   EXPECT_EQ(unknown->exit_code, 1);

@@ -325,13 +325,13 @@ class TxnMixedCommand : public Command {
     routed.blocking = [&](int64_t c, int64_t seq) {
       const Clock::time_point start = Clock::now();
       absl::Status s = w.blocking(c, seq);
-      Route(is_read[seq] ? reads : writes, start, s);
+      (is_read[seq] ? reads : writes).RecordOutcome(start, s);
       return s;
     };
     routed.async = [&](int64_t c, int64_t seq, std::function<void(absl::Status)> done) {
       const Clock::time_point start = Clock::now();
       w.async(c, seq, [&, seq, start, done = std::move(done)](absl::Status s) {
-        Route(is_read[seq] ? reads : writes, start, s);
+        (is_read[seq] ? reads : writes).RecordOutcome(start, s);
         done(s);
       });
     };
@@ -350,14 +350,6 @@ class TxnMixedCommand : public Command {
   }
 
  private:
-  static void Route(Report& report, Clock::time_point start, const absl::Status& s) {
-    if (s.ok()) {
-      report.Record(start, Clock::now());
-    } else {
-      report.RecordError(s.message());
-    }
-  }
-
   int64_t key_size_ = 8, val_size_ = 8, rate_ = 0, total_ = 10000, limit_ = 1000,
           key_space_size_ = 1;
   std::string end_key_, consistency_ = "l";

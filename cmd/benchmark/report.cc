@@ -138,6 +138,14 @@ void Report::RecordError(absl::string_view error) {
   ++errors_[std::string(error)];
 }
 
+void Report::RecordOutcome(Clock::time_point start, const absl::Status& status) {
+  if (status.ok()) {
+    Record(start, Clock::now());
+  } else {
+    RecordError(status.message());
+  }
+}
+
 int64_t Report::count() const {
   std::lock_guard lock(mu_);
   int64_t n = static_cast<int64_t>(latencies_.size());

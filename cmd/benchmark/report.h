@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace etcd::benchmark {
@@ -63,6 +64,9 @@ class Report {
   void Record(Clock::time_point start, Clock::time_point end);
   // One failed request; `error` is what the error distribution counts it under.
   void RecordError(absl::string_view error);
+  // One request started at `start` that ended now with `status`: a latency if it succeeded,
+  // else its error message.
+  void RecordOutcome(Clock::time_point start, const absl::Status& status);
   // Requests recorded so far, failed ones included.
   int64_t count() const;
 

@@ -106,14 +106,6 @@ void RateLimiter::Wait() {
 
 namespace {
 
-void RecordResult(Report& report, Clock::time_point start, const absl::Status& status) {
-  if (status.ok()) {
-    report.Record(start, Clock::now());
-  } else {
-    report.RecordError(status.message());
-  }
-}
-
 void RunThreads(const RunOptions& options, const Workload& workload, Report& report,
                 Progress& progress) {
   RateLimiter limiter(options.rate);
@@ -126,7 +118,7 @@ void RunThreads(const RunOptions& options, const Workload& workload, Report& rep
         limiter.Wait();
         const Clock::time_point start = Clock::now();
         const absl::Status status = workload.blocking(c, seq);
-        RecordResult(report, start, status);
+        report.RecordOutcome(start, status);
         progress.Add();
       }
     });
@@ -153,7 +145,7 @@ void RunCallbacks(const RunOptions& options, const Workload& workload, Report& r
     }
     const Clock::time_point start = Clock::now();
     workload.async(c, seq, [&, c, start](absl::Status status) {
-      RecordResult(report, start, status);
+      report.RecordOutcome(start, status);
       progress.Add();
       start_next(c);
     });

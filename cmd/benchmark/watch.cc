@@ -358,12 +358,7 @@ class WatchGetCommand : public Command {
     std::thread getter([&] {
       while (!stop.load()) {
         const Clock::time_point start = Clock::now();
-        auto got = (*get_client)->Get("abc", {.serializable = true});
-        if (got.ok()) {
-          gets.Record(start, Clock::now());
-        } else {
-          gets.RecordError(got.status().message());
-        }
+        gets.RecordOutcome(start, (*get_client)->Get("abc", {.serializable = true}).status());
       }
     });
     const int64_t per_stream = watchers_ / streams_;
