@@ -164,12 +164,19 @@ class WatchReactor final : public grpc::ServerBidiReactor<etcdserverpb::WatchReq
       Finish(finish_status_);
       return;
     }
-    std::optional<etcdserverpb::WatchResponse> next = session_->Next();
+    std::optional<etcdserverpb::WatchResponse> next =
+        lookahead_ ? std::exchange(lookahead_, std::nullopt) : session_->Next();
     if (!next) return;
     response_ = std::move(*next);
     writing_ = true;
+    // When another response is ready, let gRPC buffer this one: the run of responses of one
+    // event (one per watcher) leaves in a few socket writes instead of one each. The last of
+    // the run is written without the hint, which flushes them all.
+    lookahead_ = session_->Next();
+    grpc::WriteOptions options;
+    if (lookahead_) options.set_buffer_hint();
     lock.unlock();
-    StartWrite(&response_);
+    StartWrite(&response_, options);
   }
 
  private:
@@ -188,6 +195,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<etcdserverpb::WatchReq
   std::mutex mu_;
   std::unique_ptr<WatchSession> session_;  // reset in OnDone (under mu_)
   etcdserverpb::WatchResponse response_;   // the write in flight
+  std::optional<etcdserverpb::WatchResponse> lookahead_;  // guarded by mu_: the next to write
   bool writing_ = false;                   // guarded by mu_
   bool finish_requested_ = false;          // guarded by mu_
   bool finished_ = false;                  // guarded by mu_: Finish called
