@@ -6,12 +6,18 @@
 
 namespace etcd::testing {
 
-std::string OurEtcdBinary() {
+namespace {
+std::string RunfilesPath(const std::string& path) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const char* workspace = std::getenv("TEST_WORKSPACE");
-  return std::string(srcdir ? srcdir : ".") + "/" + (workspace ? workspace : "etcd_cpp") +
-         "/cmd/etcd/etcd";
+  return std::string(srcdir ? srcdir : ".") + "/" + (workspace ? workspace : "etcd_cpp") + "/" +
+         path;
 }
+}  // namespace
+
+std::string OurEtcdBinary() { return RunfilesPath("cmd/etcd/etcd"); }
+
+std::string OurEtcdctlBinary() { return RunfilesPath("cmd/etcdctl/etcdctl"); }
 
 absl::StatusOr<EtcdProcess> EtcdProcess::Start(const std::string& binary, const std::string& name,
                                                const std::vector<std::string>& extra_flags) {

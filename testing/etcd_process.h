@@ -15,6 +15,8 @@ namespace etcd::testing {
 
 // Path of our daemon in the test's runfiles (requires data = ["//cmd/etcd"]).
 std::string OurEtcdBinary();
+// Path of our etcdctl in the test's runfiles (requires data = ["//cmd/etcdctl"]).
+std::string OurEtcdctlBinary();
 // The real etcd 3.4 and etcdctl from Debian.
 inline constexpr char kRealEtcd[] = "/usr/bin/etcd";
 inline constexpr char kRealEtcdctl[] = "/usr/bin/etcdctl";

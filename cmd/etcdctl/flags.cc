@@ -373,7 +373,15 @@ std::string Command::Usage() {
               [](Command* a, Command* b) { return a->name() < b->name(); });
     for (Command* s : subs) absl::StrAppend(&out, "\t", s->name(), "\t", s->short_help(), "\n");
   }
-  std::vector<Flag*> local;
+  // cobra's own -h/--help, listed with the command's flags.
+  bool help_value = false;
+  Flag help;
+  help.name_ = "help";
+  help.shorthand_ = 'h';
+  help.usage_ = "help for " + name_;
+  help.default_text_ = "false";
+  help.target_ = &help_value;
+  std::vector<Flag*> local = {&help};
   for (auto& f : flags_.flags()) local.push_back(f.get());
   for (auto& f : persistent_flags_.flags()) local.push_back(f.get());
   if (parent_ != nullptr) {

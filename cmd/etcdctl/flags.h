@@ -52,6 +52,7 @@ class Flag {
 
  private:
   friend class FlagSet;
+  friend class Command;
   std::string name_;
   char shorthand_ = 0;
   Kind kind_ = Kind::kBool;

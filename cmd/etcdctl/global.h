@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl//status/status.h"
 #include "absl/time/time.h"
+#include "api/etcdserverpb/rpc.grpc.pb.h"
 #include "client/client.h"
 #include "cmd/etcdctl/flags.h"
 #include "cmd/etcdctl/printer.h"
@@ -35,6 +36,8 @@ enum ExitCode {
 // Prints "Error: <message>" to stderr (after flushing stdout) and exits with `code`, as
 // etcdctl's ExitWithError.
 [[noreturn]] void ExitWithError(int code, absl::string_view message);
+// A gRPC status as an absl::Status (a deadline on this side reads "context deadline exceeded").
+absl::Status FromGrpcStatus(const grpc::Status& status);
 // The message etcdctl prints for a failed call: the server's own words (or the client's, e.g.
 // "context deadline exceeded").
 std::string ErrorText(const absl::Status& status);
@@ -88,8 +91,14 @@ class Globals {
 
   // A client for the global endpoints (or `endpoints`), created on first use; exits with
   // etcdctl's error when the configuration is refused. Calls time out after --command-timeout.
+  // With --user, clientv3 authenticates first: so does this (a refusal exits with code 2 and
+  // the server's words); a token cannot be attached to our client's calls yet, so a successful
+  // authentication exits with code 128 and says so.
   client::Client& Client();
   std::unique_ptr<client::Client> NewClient(const std::vector<std::string>& endpoints);
+  // A stub of the Auth service on the endpoint the client would use (our client library has
+  // no Auth API: auth, user and role commands call it directly).
+  std::unique_ptr<etcdserverpb::Auth::Stub> AuthStub();
   // The endpoints after trimming spaces (etcdctl's endpointsFromCmd).
   std::vector<std::string> Endpoints() const;
 

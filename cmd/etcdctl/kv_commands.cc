@@ -136,7 +136,8 @@ struct PutFlags {
     std::string key, value;
     client::PutOptions options;
   };
-  Result Build(const std::vector<std::string>& args) const {
+  // `stdin_ok` false: a txn line, whose stdin etcdctl has already buffered away.
+  Result Build(const std::vector<std::string>& args, bool stdin_ok = true) const {
     static constexpr char kNeeds[] =
         "put command needs 1 argument and input from stdin or 2 arguments";
     if (args.empty()) ExitWithError(kExitBadArgs, kNeeds);
@@ -149,7 +150,7 @@ struct PutFlags {
       if (args.size() > 1) {
         r.value = args[1];
       } else {
-        r.value = ReadAllStdin();
+        if (stdin_ok) r.value = ReadAllStdin();
         if (r.value.empty()) ExitWithError(kExitBadArgs, kNeeds);
       }
     }
@@ -229,7 +230,7 @@ std::optional<Op> ParseRequestLine(absl::string_view line) {
   Command& put_cmd = AddCommand(root, "put", "");
   put.Register(put_cmd.flags());
   put_cmd.run = [&](const Invocation& inv) {
-    auto r = put.Build(inv.args);
+    auto r = put.Build(inv.args, /*stdin_ok=*/false);
     op = Op::Put(r.key, r.value, r.options);
     return 0;
   };

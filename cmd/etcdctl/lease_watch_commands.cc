@@ -248,8 +248,13 @@ void ExecForEvent(const std::vector<std::string>& argv, int64_t revision, const 
 
 // printWatchCh: prints every response of `watch` until it ends.
 void PrintWatch(Globals& g, client::WatchHandle& watch, const std::vector<std::string>& exec_args) {
+  // A watch the server canceled in its creation answer (a compacted start revision): clientv3
+  // hands that answer to the reader.
+  bool created_canceled = watch.created().canceled();
   while (true) {
-    auto r = watch.Next(std::chrono::hours(24));
+    absl::StatusOr<etcdserverpb::WatchResponse> r = watch.created();
+    if (!created_canceled) r = watch.Next(std::chrono::hours(24));
+    created_canceled = false;
     if (!r.ok()) {
       if (r.status().code() == absl::StatusCode::kDeadlineExceeded) continue;
       return;
@@ -274,6 +279,7 @@ void PrintWatch(Globals& g, client::WatchHandle& watch, const std::vector<std::s
     if (!exec_args.empty()) {
       for (const auto& ev : r->events()) ExecForEvent(exec_args, r->header().revision(), ev);
     }
+    if (r->canceled()) return;
   }
 }
 

@@ -313,20 +313,13 @@ void AuthCall(Globals& g, Command& cmd,
               grpc::Status (AuthStub::*method)(grpc::ClientContext*, const Request&, Response*),
               const Request& request, const std::string& simple_text) {
   g.Setup(cmd);
-  const std::string endpoint = g.Client().CurrentEndpoint();
-  auto channel = grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials());
-  auto stub = etcdserverpb::Auth::NewStub(channel);
+  auto stub = g.AuthStub();
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoMilliseconds(g.flags().command_timeout));
   Response response;
-  grpc::Status status = ((*stub).*method)(&context, request, &response);
-  if (!status.ok()) {
-    absl::Status s(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
-    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      s = absl::DeadlineExceededError("context deadline exceeded");
-    }
-    LogUnaryFailure(s, endpoint);
+  if (absl::Status s = FromGrpcStatus(((*stub).*method)(&context, request, &response)); !s.ok()) {
+    LogUnaryFailure(s, g.Client().CurrentEndpoint());
     ExitWithError(kExitError, ErrorText(s));
   }
   g.display().AuthResponse(response, simple_text);

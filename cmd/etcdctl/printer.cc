@@ -408,14 +408,12 @@ class JsonPrinter : public RpcPrinter {
     Line(absl::StrCat("{", Promoted(r.header()), "\"leases\":[", absl::StrJoin(leases, ","),
                       "]}"));
   }
-  // clientv3.WatchResponse: Header by value, Go field names, no omitempty.
+  // clientv3.WatchResponse: Header by value, Go field names, no omitempty (Events is never
+  // nil: etcdctl prints [] for a response without events).
   void Watch(const WatchResponse& r) override {
-    std::string events = "null";
-    if (r.events_size() > 0) {
-      std::vector<std::string> list;
-      for (const auto& e : r.events()) list.push_back(GoJson(e));
-      events = "[" + absl::StrJoin(list, ",") + "]";
-    }
+    std::vector<std::string> list;
+    for (const auto& e : r.events()) list.push_back(GoJson(e));
+    const std::string events = "[" + absl::StrJoin(list, ",") + "]";
     Line(absl::StrCat("{\"Header\":", GoJson(r.header()), ",\"Events\":", events,
                       ",\"CompactRevision\":", r.compact_revision(),
                       ",\"Canceled\":", r.canceled() ? "true" : "false",
