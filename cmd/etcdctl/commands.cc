@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 
 namespace etcd::etcdctl {
 
@@ -19,6 +20,13 @@ void MustOk(const absl::Status& status, Globals& globals, int code, absl::string
     LogUnaryFailure(status, globals.Client().CurrentEndpoint());
   }
   ExitWithError(code, absl::StrReplaceAll(wrap, {{"%s", ErrorText(status)}}));
+}
+
+void ZapInfo(absl::string_view caller, absl::string_view msg, absl::string_view fields) {
+  std::fflush(stdout);
+  std::cerr << absl::StrFormat(
+      "{\"level\":\"info\",\"ts\":%.7f,\"caller\":\"%s\",\"msg\":\"%s\"%s}\n",
+      absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()), caller, msg, fields);
 }
 
 void GoPanic(absl::string_view message) {

@@ -48,6 +48,10 @@ T Must(absl::StatusOr<T> result, Globals& globals, int code = kExitError,
 void MustOk(const absl::Status& status, Globals& globals, int code = kExitError,
             absl::string_view wrap = "%s");
 
+// A zap production "info" line on stderr, as clientv3/snapshot logs (`fields`: more JSON
+// members, each starting with a comma).
+void ZapInfo(absl::string_view caller, absl::string_view msg, absl::string_view fields = "");
+
 // What Go prints when it panics (and exit code 2); etcdctl 3.4 panics on some inputs.
 [[noreturn]] void GoPanic(absl::string_view message);
 

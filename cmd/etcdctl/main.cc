@@ -10,11 +10,16 @@
 #include "cmd/etcdctl/commands.h"
 #include "cmd/etcdctl/flags.h"
 #include "cmd/etcdctl/global.h"
+#include "glog/logging.h"
 
 namespace etcd::etcdctl {
 namespace {
 
 int Main(int argc, char** argv) {
+  // The libraries' own logs (glog) stay quiet unless they report an error.
+  FLAGS_logtostderr = true;
+  FLAGS_minloglevel = google::GLOG_ERROR;
+  google::InitGoogleLogging(argv[0]);
   // etcdctl's main.go: ETCDCTL_API selects the API and is then forgotten.
   const char* api = std::getenv("ETCDCTL_API");
   const std::string api_version = api == nullptr ? "" : api;

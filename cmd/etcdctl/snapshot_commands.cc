@@ -18,14 +18,6 @@
 namespace etcd::etcdctl {
 namespace {
 
-// A zap production log line, as clientv3/snapshot writes them to stderr.
-void ZapInfo(absl::string_view caller, absl::string_view msg, absl::string_view fields = "") {
-  std::fflush(stdout);
-  std::cerr << absl::StrFormat("{\"level\":\"info\",\"ts\":%.7f,\"caller\":\"%s\",\"msg\":\"%s\"%s}\n",
-                               absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()), caller, msg,
-                               fields);
-}
-
 std::string OsError(absl::string_view op, const std::string& path) {
   return absl::StrCat(op, " ", path, ": ", std::strerror(errno) == std::string("No such file or directory")
                                                 ? "no such file or directory"
