@@ -1,7 +1,13 @@
 #include "server/http/grpc_metrics.h"
 
+#include <array>
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
+
+#include "absl/container/flat_hash_map.h"
 
 namespace etcd::metrics {
 namespace {
@@ -33,31 +39,39 @@ const char* TypeName(grpc::experimental::ServerRpcInfo::Type type) {
   return "unknown";
 }
 
+// The counters of one method, resolved once: a call only increments.
+struct MethodCounters {
+  Counter* started = nullptr;
+  std::array<std::atomic<Counter*>, 17> handled{};  // by grpc::StatusCode, created on first use
+  std::string type, service, method;
+};
+
 class CallCounter final : public grpc::experimental::Interceptor {
  public:
-  CallCounter(grpc::experimental::ServerRpcInfo* info, Registry::CounterFamily* started,
-              Registry::CounterFamily* handled)
-      : handled_(handled) {
-    // "/etcdserverpb.KV/Range" -> service "etcdserverpb.KV", method "Range".
-    const std::string full = info->method() != nullptr ? info->method() : "";
-    const size_t slash = full.rfind('/');
-    service_ = slash == std::string::npos || slash == 0 ? full : full.substr(1, slash - 1);
-    method_ = slash == std::string::npos ? "" : full.substr(slash + 1);
-    type_ = TypeName(info->type());
-    started->Get({method_, service_, type_})->Inc();
+  CallCounter(MethodCounters* counters, Registry::CounterFamily* handled)
+      : counters_(counters), handled_family_(handled) {
+    counters_->started->Inc();
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      handled_->Get({CodeName(methods->GetSendStatus().error_code()), method_, service_, type_})
-          ->Inc();
+      const int code = static_cast<int>(methods->GetSendStatus().error_code());
+      const size_t i = code >= 0 && code < 17 ? static_cast<size_t>(code) : 2;  // Unknown
+      Counter* c = counters_->handled[i].load(std::memory_order_acquire);
+      if (c == nullptr) {
+        // Get is idempotent and thread-safe: a race creates nothing twice.
+        c = handled_family_->Get({CodeName(static_cast<grpc::StatusCode>(i)), counters_->method,
+                                  counters_->service, counters_->type});
+        counters_->handled[i].store(c, std::memory_order_release);
+      }
+      c->Inc();
     }
     methods->Proceed();
   }
 
  private:
-  Registry::CounterFamily* const handled_;
-  std::string type_, service_, method_;
+  MethodCounters* const counters_;
+  Registry::CounterFamily* const handled_family_;
 };
 
 class Factory final : public grpc::experimental::ServerInterceptorFactoryInterface {
@@ -73,12 +87,33 @@ class Factory final : public grpc::experimental::ServerInterceptorFactoryInterfa
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new CallCounter(info, started_, handled_);
+    return new CallCounter(CountersOf(info), handled_);
   }
 
  private:
+  // Per method: gRPC gives the name of the registered method ("/etcdserverpb.KV/Range"), the
+  // same pointer for every call of it, so the pointer is the key (no string per call).
+  MethodCounters* CountersOf(grpc::experimental::ServerRpcInfo* info) {
+    const char* name = info->method() != nullptr ? info->method() : "";
+    std::lock_guard lock(mu_);
+    std::unique_ptr<MethodCounters>& slot = methods_[name];
+    if (slot == nullptr) {
+      const std::string full = name;
+      slot = std::make_unique<MethodCounters>();
+      // "/etcdserverpb.KV/Range" -> service "etcdserverpb.KV", method "Range".
+      const size_t slash = full.rfind('/');
+      slot->service = slash == std::string::npos || slash == 0 ? full : full.substr(1, slash - 1);
+      slot->method = slash == std::string::npos ? "" : full.substr(slash + 1);
+      slot->type = TypeName(info->type());
+      slot->started = started_->Get({slot->method, slot->service, slot->type});
+    }
+    return slot.get();
+  }
+
   Registry::CounterFamily* const started_;
   Registry::CounterFamily* const handled_;
+  std::mutex mu_;
+  absl::flat_hash_map<const char*, std::unique_ptr<MethodCounters>> methods_;  // guarded by mu_
 };
 
 }  // namespace
