@@ -25,7 +25,8 @@ absl::StatusOr<EtcdCluster> EtcdCluster::Start(const Options& options, const std
   for (int i = 0; i < options.size; ++i) {
     const std::string member = "m" + std::to_string(i);
     const std::string client = "http://127.0.0.1:" + std::to_string(client_ports[i]);
-    const std::string data_dir = dir + "/" + member + ".etcd";
+    const std::string data_dir =
+        options.data_dirs.empty() ? dir + "/" + member + ".etcd" : options.data_dirs[i];
     std::vector<std::string> args;
     if (options.config_files) {
       const std::string path = dir + "/" + member + ".yaml";

@@ -27,6 +27,9 @@ class EtcdCluster {
     // Ports to use (one per member); empty: free ports chosen at start.
     std::vector<int> client_ports;
     std::vector<int> peer_ports;
+    // Data dirs to start the members on (one per member, e.g. made by `etcdctl snapshot
+    // restore`); empty: fresh ones.
+    std::vector<std::string> data_dirs;
   };
 
   // Starts `options.size` members named m0, m1, ... under a fresh directory named `name`, all
