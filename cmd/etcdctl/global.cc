@@ -224,12 +224,16 @@ std::vector<std::string> Globals::Endpoints() const {
 }
 
 std::unique_ptr<client::Client> Globals::NewClient(const std::vector<std::string>& endpoints) {
+  return NewClient(endpoints, flags_.command_timeout);
+}
+
+std::unique_ptr<client::Client> Globals::NewClient(const std::vector<std::string>& endpoints,
+                                                   absl::Duration request_timeout) {
   client::ClientOptions options;
   options.endpoints = endpoints;
   // clientv3 does not wait for a connection: the first call waits, within its own deadline.
   options.dial_timeout = std::chrono::milliseconds(0);
-  options.request_timeout =
-      std::chrono::milliseconds(absl::ToInt64Milliseconds(flags_.command_timeout));
+  options.request_timeout = absl::ToChronoMilliseconds(request_timeout);
   auto c = client::Client::New(options);
   if (!c.ok()) ExitWithError(kExitBadConnection, c.status().message());
   return std::move(*c);

@@ -95,7 +95,10 @@ class Globals {
   // the server's words); a token cannot be attached to our client's calls yet, so a successful
   // authentication exits with code 128 and says so.
   client::Client& Client();
+  // `request_timeout` 0: calls without a deadline (watch creation, as etcdctl's watch).
   std::unique_ptr<client::Client> NewClient(const std::vector<std::string>& endpoints);
+  std::unique_ptr<client::Client> NewClient(const std::vector<std::string>& endpoints,
+                                            absl::Duration request_timeout);
   // A stub of the Auth service on the endpoint the client would use (our client library has
   // no Auth API: auth, user and role commands call it directly).
   std::unique_ptr<etcdserverpb::Auth::Stub> AuthStub();

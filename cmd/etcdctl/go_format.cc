@@ -292,6 +292,68 @@ std::string HumanizeBytes(uint64_t bytes) {
   return absl::StrFormat(val < 10 ? "%.1f %s" : "%.0f %s", val, kSizes[static_cast<int>(e)]);
 }
 
+namespace {
+
+// Display width in runes.
+size_t Width(absl::string_view s) {
+  size_t w = 0;
+  for (char c : s) w += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  return w;
+}
+
+// tablewriter's WrapWords: splits `words` into lines of at most `limit` columns with the least
+// raggedness (squared slack; a line over the limit costs a penalty of 1e5).
+std::vector<std::string> WrapWords(const std::vector<std::string>& words, size_t limit) {
+  const size_t n = words.size();
+  std::vector<std::vector<int64_t>> length(n, std::vector<int64_t>(n));
+  for (size_t i = 0; i < n; ++i) {
+    length[i][i] = Width(words[i]);
+    for (size_t j = i + 1; j < n; ++j) length[i][j] = length[i][j - 1] + 1 + Width(words[j]);
+  }
+  const int64_t lim = static_cast<int64_t>(limit);
+  std::vector<size_t> next_break(n);
+  std::vector<int64_t> cost(n, INT32_MAX);
+  for (size_t k = n; k-- > 0;) {
+    if (length[k][n - 1] <= lim) {
+      cost[k] = 0;
+      next_break[k] = n;
+      continue;
+    }
+    for (size_t j = k + 1; j < n; ++j) {
+      const int64_t d = lim - length[k][j - 1];
+      int64_t c = d * d + cost[j];
+      if (length[k][j - 1] > lim) c += 100000;
+      if (c < cost[k]) cost[k] = c, next_break[k] = j;
+    }
+  }
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < n; i = next_break[i]) {
+    lines.push_back(absl::StrJoin(words.begin() + i, words.begin() + next_break[i], " "));
+  }
+  return lines;
+}
+
+// A cell as tablewriter lays it out with auto-wrap: a cell wider than 30 columns is wrapped at
+// spaces to at most 30 (or its longest word).
+std::vector<std::string> CellLines(const std::string& cell) {
+  constexpr size_t kMaxWidth = 30;
+  std::vector<std::string> out;
+  std::vector<std::string> paragraphs = absl::StrSplit(cell, '\n');
+  size_t width = 0;
+  for (const auto& p : paragraphs) width = std::max(width, Width(p));
+  width = std::min(width, kMaxWidth);
+  for (size_t i = 0; i < paragraphs.size(); ++i) {
+    std::vector<std::string> words = absl::StrSplit(paragraphs[i], ' ');
+    size_t limit = width;
+    for (const auto& w : words) limit = std::max(limit, Width(w));
+    if (i > 0) out.push_back(" ");
+    for (auto& line : WrapWords(words, limit)) out.push_back(std::move(line));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string RenderTable(const std::vector<std::string>& header,
                         const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::string> titles;
@@ -300,17 +362,14 @@ std::string RenderTable(const std::vector<std::string>& header,
     std::replace(t.begin(), t.end(), '_', ' ');
     titles.push_back(absl::AsciiStrToUpper(absl::StripAsciiWhitespace(t)));
   }
-  // Display widths in runes.
-  const auto width = [](absl::string_view s) {
-    size_t w = 0;
-    for (char c : s) w += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
-    return w;
-  };
   std::vector<size_t> widths(titles.size());
-  for (size_t i = 0; i < titles.size(); ++i) widths[i] = width(titles[i]);
+  for (size_t i = 0; i < titles.size(); ++i) widths[i] = Width(titles[i]);
+  std::vector<std::vector<std::vector<std::string>>> cells;  // row, column, line
   for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
-      widths[i] = std::max(widths[i], width(row[i]));
+    auto& laid = cells.emplace_back();
+    for (size_t i = 0; i < widths.size(); ++i) {
+      laid.push_back(CellLines(i < row.size() ? row[i] : ""));
+      for (const auto& line : laid.back()) widths[i] = std::max(widths[i], Width(line));
     }
   }
   std::string line = "+";
@@ -318,17 +377,21 @@ std::string RenderTable(const std::vector<std::string>& header,
   line += "\n";
   std::string out = line + "|";
   for (size_t i = 0; i < titles.size(); ++i) {
-    const size_t gap = widths[i] - width(titles[i]);
+    const size_t gap = widths[i] - Width(titles[i]);
     out += " " + std::string(gap / 2, ' ') + titles[i] + std::string(gap - gap / 2, ' ') + " |";
   }
   out += "\n" + line;
-  for (const auto& row : rows) {
-    out += "|";
-    for (size_t i = 0; i < widths.size(); ++i) {
-      const std::string cell = i < row.size() ? row[i] : "";
-      out += " " + std::string(widths[i] - width(cell), ' ') + cell + " |";
+  for (const auto& row : cells) {
+    size_t height = 0;
+    for (const auto& cell : row) height = std::max(height, cell.size());
+    for (size_t k = 0; k < height; ++k) {
+      out += "|";
+      for (size_t i = 0; i < widths.size(); ++i) {
+        const std::string text = k < row[i].size() ? row[i][k] : "";
+        out += " " + std::string(widths[i] - Width(text), ' ') + text + " |";
+      }
+      out += "\n";
     }
-    out += "\n";
   }
   out += line;  // the bottom border, even with no rows
   return out;

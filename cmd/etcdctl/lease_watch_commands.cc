@@ -285,8 +285,7 @@ void PrintWatch(Globals& g, client::WatchHandle& watch, const std::vector<std::s
 
 // getWatchChan: starts the watch `args` describe.
 absl::StatusOr<std::unique_ptr<client::WatchHandle>> StartWatch(
-    Globals& g, const std::vector<std::string>& args, const WatchFlags& flags,
-    client::WatchStream* stream = nullptr) {
+    const std::vector<std::string>& args, const WatchFlags& flags, client::WatchStream& stream) {
   if (args.empty()) return absl::InvalidArgumentError(kBadArgsNum);
   client::WatchOptions o;
   o.start_revision = flags.rev;
@@ -298,7 +297,7 @@ absl::StatusOr<std::unique_ptr<client::WatchHandle>> StartWatch(
   }
   o.prefix = flags.prefix;
   o.prev_kv = flags.prev_kv;
-  return stream != nullptr ? stream->Watch(args[0], o) : g.Client().Watch(args[0], o);
+  return stream.Watch(args[0], o);
 }
 
 void AddWatchCommand(Command& root, Globals& g) {
@@ -318,7 +317,9 @@ void AddWatchCommand(Command& root, Globals& g) {
     }
     if (flags->interactive) {
       g.Setup(watch);
-      auto stream = g.Client().NewWatchStream();
+      // etcdctl's watches have no deadline, not even to be created.
+      std::unique_ptr<client::Client> c = g.NewClient(g.Endpoints(), absl::ZeroDuration());
+      auto stream = c->NewWatchStream();
       std::vector<std::unique_ptr<client::WatchHandle>> handles;
       std::vector<std::thread> printers;
       std::string line;
@@ -338,7 +339,7 @@ void AddWatchCommand(Command& root, Globals& g) {
           }
           auto parsed = ParseWatchArgs(g.os_args, args, env_key, env_range, true, *flags);
           if (!parsed.ok()) ExitWithError(kExitBadArgs, parsed.status().message());
-          auto handle = StartWatch(g, parsed->watch_args, parsed->flags, stream.get());
+          auto handle = StartWatch(parsed->watch_args, parsed->flags, *stream);
           if (!handle.ok()) {
             std::cerr << "Invalid command " << line << " (" << handle.status().message() << ")\n";
             continue;
@@ -361,7 +362,9 @@ void AddWatchCommand(Command& root, Globals& g) {
       ExitWithError(kExitBadArgs, "`range_end` and `--prefix` are mutually exclusive");
     }
     g.Setup(watch);
-    auto handle = StartWatch(g, parsed->watch_args, *flags);
+    std::unique_ptr<client::Client> c = g.NewClient(g.Endpoints(), absl::ZeroDuration());
+    auto stream = c->NewWatchStream();
+    auto handle = StartWatch(parsed->watch_args, *flags, *stream);
     if (handle.ok()) {
       PrintWatch(g, **handle, parsed->exec_args);
     } else {

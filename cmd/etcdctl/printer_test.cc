@@ -104,6 +104,19 @@ TEST(GoFormatTest, TableAsTablewriterRendersIt) {
             "+------------------+---------+------+------------------------+------------------------+------------+\n");
 }
 
+TEST(GoFormatTest, TableWrapsLongCellsAtSpaces) {
+  // What etcdctl 3.4 prints for `endpoint status -w table` with an alarm raised.
+  EXPECT_EQ(RenderTable({"errors", "x"}, {{"memberID:15577625027105804835 alarm:NOSPACE ", "1"}}),
+            "+-------------------------------+---+\n"
+            "|            ERRORS             | X |\n"
+            "+-------------------------------+---+\n"
+            "| memberID:15577625027105804835 | 1 |\n"
+            "|                alarm:NOSPACE  |   |\n"
+            "+-------------------------------+---+\n");
+  // One long word is never broken.
+  EXPECT_EQ(RenderTable({"a"}, {{std::string(40, 'w')}}).size(), 5 * (40 + 4 + 1u));
+}
+
 TEST(GoFormatTest, CompactText) {
   etcdserverpb::AlarmMember a;
   a.set_memberid(13668033151171901709ULL);
