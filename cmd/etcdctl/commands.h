@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "absl/strings/string_view.h"
@@ -51,6 +52,14 @@ void MustOk(const absl::Status& status, Globals& globals, int code = kExitError,
 // A zap production "info" line on stderr, as clientv3/snapshot logs (`fields`: more JSON
 // members, each starting with a comma).
 void ZapInfo(absl::string_view caller, absl::string_view msg, absl::string_view fields = "");
+
+// Runs `argv` (looked up in PATH) with `env_first`, the process's environment and `env_last`,
+// sharing stdout and stderr, SIGINT/SIGTERM unblocked, and waits. Returns "" on success, else
+// the words of Go's os/exec error ("exit status 1", "exec: \"x\": executable file not found in
+// $PATH", "signal: ...").
+std::string RunProgram(const std::vector<std::string>& argv,
+                       const std::vector<std::string>& env_first,
+                       const std::vector<std::string>& env_last = {});
 
 // What Go prints when it panics (and exit code 2); etcdctl 3.4 panics on some inputs.
 [[noreturn]] void GoPanic(absl::string_view message);

@@ -1,8 +1,6 @@
 // lock and elect (etcdctl 3.4 lock_command.go, elect_command.go): a session lease kept alive
 // while the command holds the lock or leads, released on SIGINT/SIGTERM.
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <iostream>
@@ -10,8 +8,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "cmd/etcdctl/commands.h"
-
-extern char** environ;
 
 namespace etcd::etcdctl {
 namespace {
@@ -54,36 +50,6 @@ Session NewSession(Globals& g, int ttl) {
   return s;
 }
 
-// Runs `argv` with `extra_env` before the environment; returns Go's error text or "".
-std::string RunCommand(const std::vector<std::string>& argv,
-                       const std::vector<std::string>& extra_env) {
-  std::vector<std::string> env = extra_env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
-  cenv.push_back(nullptr);
-  std::fflush(stdout);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  pid_t pid;
-  const int rc = posix_spawnp(&pid, cargv[0], nullptr, &attr, cargv.data(), cenv.data());
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return absl::StrCat("exec: \"", argv[0], "\": executable file not found in $PATH");
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-    return absl::StrCat("exit status ", WEXITSTATUS(status));
-  }
-  if (WIFSIGNALED(status)) return absl::StrCat("signal: ", strsignal(WTERMSIG(status)));
-  return "";
-}
-
 void AddLockCommand(Command& root, Globals& g) {
   auto ttl = std::make_shared<int>(10);
   Command& lock = AddCommand(root, "lock <lockname> [exec-command arg1 arg2 ...]",
@@ -103,7 +69,7 @@ void AddLockCommand(Command& root, Globals& g) {
     if (inv.args.size() > 1) {
       const std::vector<std::string> argv(inv.args.begin() + 1, inv.args.end());
       const std::string error =
-          RunCommand(argv, {"ETCD_LOCK_KEY=" + key,
+          RunProgram(argv, {"ETCD_LOCK_KEY=" + key,
                             absl::StrCat("ETCD_LOCK_REV=", locked->header().revision())});
       auto unlocked = g.Client().Unlock(key);
       if (!error.empty()) ExitWithError(kExitError, error);

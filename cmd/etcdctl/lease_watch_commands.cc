@@ -1,8 +1,5 @@
 // lease grant|revoke|timetolive|list|keep-alive and watch (etcdctl 3.4 lease_command.go,
 // watch_command.go).
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -15,8 +12,6 @@
 #include "cmd/etcdctl/commands.h"
 #include "cmd/etcdctl/go_format.h"
 #include "cmd/etcdctl/txn_parse.h"
-
-extern char** environ;
 
 namespace etcd::etcdctl {
 namespace {
@@ -212,32 +207,12 @@ absl::StatusOr<WatchArgs> ParseWatchArgs(const std::vector<std::string>& os_args
 
 // Runs `argv` for one event with etcdctl's ETCD_WATCH_* variables; exits 1 if it fails.
 void ExecForEvent(const std::vector<std::string>& argv, int64_t revision, const mvccpb::Event& ev) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  env.push_back(absl::StrCat("ETCD_WATCH_REVISION=", revision));
-  env.push_back(absl::StrCat("ETCD_WATCH_EVENT_TYPE=",
-                             GoQuoted(mvccpb::Event::EventType_Name(ev.type()))));
-  env.push_back(absl::StrCat("ETCD_WATCH_KEY=", GoQuoted(ev.kv().key())));
-  env.push_back(absl::StrCat("ETCD_WATCH_VALUE=", GoQuoted(ev.kv().value())));
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
-  cenv.push_back(nullptr);
-  std::fflush(stdout);
-  pid_t pid;
-  std::string error;
-  if (int rc = posix_spawnp(&pid, cargv[0], nullptr, nullptr, cargv.data(), cenv.data()); rc != 0) {
-    error = absl::StrCat("exec: ", GoQuoted(argv[0]), ": executable file not found in $PATH");
-  } else {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-      error = absl::StrCat("exit status ", WEXITSTATUS(status));
-    } else if (WIFSIGNALED(status)) {
-      error = absl::StrCat("signal: ", strsignal(WTERMSIG(status)));
-    }
-  }
+  const std::string error = RunProgram(
+      argv, {},
+      {absl::StrCat("ETCD_WATCH_REVISION=", revision),
+       absl::StrCat("ETCD_WATCH_EVENT_TYPE=", GoQuoted(mvccpb::Event::EventType_Name(ev.type()))),
+       absl::StrCat("ETCD_WATCH_KEY=", GoQuoted(ev.kv().key())),
+       absl::StrCat("ETCD_WATCH_VALUE=", GoQuoted(ev.kv().value()))});
   if (!error.empty()) {
     std::vector<std::string> quoted;
     for (const auto& a : argv) quoted.push_back(GoQuoted(a));

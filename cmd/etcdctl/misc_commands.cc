@@ -307,44 +307,66 @@ void AddCheckCommands(Command& root, Globals& g) {
 
 using AuthStub = etcdserverpb::Auth::Stub;
 
-// Sends one Auth call to the first endpoint and prints its answer with `simple_text`.
+// An auth, user or role command: `min`..`max` arguments (else `usage_error`, exit 128), then
+// one call of `method` with the request `build` makes from the arguments, printed with the
+// text `build` gives for the simple format.
 template <typename Request, typename Response>
-void AuthCall(Globals& g, Command& cmd,
-              grpc::Status (AuthStub::*method)(grpc::ClientContext*, const Request&, Response*),
-              const Request& request, const std::string& simple_text) {
-  g.Setup(cmd);
-  auto stub = g.AuthStub();
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       absl::ToChronoMilliseconds(g.flags().command_timeout));
-  Response response;
-  if (absl::Status s = FromGrpcStatus(((*stub).*method)(&context, request, &response)); !s.ok()) {
-    LogUnaryFailure(s, g.Client().CurrentEndpoint());
-    ExitWithError(kExitError, ErrorText(s));
-  }
-  g.display().AuthResponse(response, simple_text);
+Command& AddAuthCommand(
+    Command& parent, Globals& g, std::string use, std::string short_help, size_t min, size_t max,
+    const char* usage_error,
+    grpc::Status (AuthStub::*method)(grpc::ClientContext*, const Request&, Response*),
+    std::function<std::pair<Request, std::string>(const Invocation&)> build) {
+  Command& cmd = AddCommand(parent, std::move(use), std::move(short_help));
+  cmd.run = [&g, &cmd, min, max, usage_error, method, build](const Invocation& inv) {
+    if (inv.args.size() < min || inv.args.size() > max) ExitWithError(kExitBadArgs, usage_error);
+    auto [request, simple_text] = build(inv);
+    g.Setup(cmd);
+    auto stub = g.AuthStub();
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         absl::ToChronoMilliseconds(g.flags().command_timeout));
+    Response response;
+    if (absl::Status s = FromGrpcStatus(((*stub).*method)(&context, request, &response));
+        !s.ok()) {
+      LogUnaryFailure(s, g.Client().CurrentEndpoint());
+      ExitWithError(kExitError, ErrorText(s));
+    }
+    g.display().AuthResponse(response, simple_text);
+    return 0;
+  };
+  return cmd;
 }
 
-void NeedArgs(const Invocation& inv, size_t min, size_t max, const char* message) {
-  if (inv.args.size() < min || inv.args.size() > max) ExitWithError(kExitBadArgs, message);
-}
+using etcdserverpb::AuthDisableRequest;
+using etcdserverpb::AuthEnableRequest;
+using etcdserverpb::AuthRoleAddRequest;
+using etcdserverpb::AuthRoleDeleteRequest;
+using etcdserverpb::AuthRoleGetRequest;
+using etcdserverpb::AuthRoleGrantPermissionRequest;
+using etcdserverpb::AuthRoleListRequest;
+using etcdserverpb::AuthRoleRevokePermissionRequest;
+using etcdserverpb::AuthUserAddRequest;
+using etcdserverpb::AuthUserChangePasswordRequest;
+using etcdserverpb::AuthUserDeleteRequest;
+using etcdserverpb::AuthUserGetRequest;
+using etcdserverpb::AuthUserGrantRoleRequest;
+using etcdserverpb::AuthUserListRequest;
+using etcdserverpb::AuthUserRevokeRoleRequest;
 
 void AddAuthCommands(Command& root, Globals& g) {
   Command& auth = AddCommand(root, "auth <enable or disable>", "Enable or disable authentication");
-  Command& enable = AddCommand(auth, "enable", "Enables authentication");
-  enable.run = [&g, &enable](const Invocation& inv) {
-    NeedArgs(inv, 0, 0, "auth enable command does not accept any arguments");
-    AuthCall(g, enable, &AuthStub::AuthEnable, etcdserverpb::AuthEnableRequest(),
-             "Authentication Enabled\n");
-    return 0;
-  };
-  Command& disable = AddCommand(auth, "disable", "Disables authentication");
-  disable.run = [&g, &disable](const Invocation& inv) {
-    NeedArgs(inv, 0, 0, "auth disable command does not accept any arguments");
-    AuthCall(g, disable, &AuthStub::AuthDisable, etcdserverpb::AuthDisableRequest(),
-             "Authentication Disabled\n");
-    return 0;
-  };
+  AddAuthCommand<AuthEnableRequest>(
+      auth, g, "enable", "Enables authentication", 0, 0,
+      "auth enable command does not accept any arguments", &AuthStub::AuthEnable,
+      [](const Invocation&) {
+        return std::pair{AuthEnableRequest(), std::string("Authentication Enabled\n")};
+      });
+  AddAuthCommand<AuthDisableRequest>(
+      auth, g, "disable", "Disables authentication", 0, 0,
+      "auth disable command does not accept any arguments", &AuthStub::AuthDisable,
+      [](const Invocation&) {
+        return std::pair{AuthDisableRequest(), std::string("Authentication Disabled\n")};
+      });
 }
 
 void AddUserCommands(Command& root, Globals& g) {
@@ -354,187 +376,179 @@ void AddUserCommands(Command& root, Globals& g) {
     std::string password;
   };
   auto af = std::make_shared<AddFlags>();
-  Command& add = AddCommand(user, "add <user name or user:password> [options]", "Adds a new user");
+  Command& add = AddAuthCommand<AuthUserAddRequest>(
+      user, g, "add <user name or user:password> [options]", "Adds a new user", 1, 1,
+      "user add command requires user name as its argument", &AuthStub::UserAdd,
+      [af](const Invocation& inv) {
+        AuthUserAddRequest req;
+        std::string name = inv.args[0], password = af->password;
+        if (af->no_password) {
+          req.mutable_options()->set_no_password(true);
+        } else if (password.empty()) {
+          if (const size_t colon = name.find(':'); colon != std::string::npos) {
+            password = name.substr(colon + 1);
+            name = name.substr(0, colon);
+            if (name.empty()) ExitWithError(kExitBadArgs, "empty user name is not allowed");
+          } else {
+            std::getline(std::cin, password);
+          }
+        }
+        req.set_name(name);
+        req.set_password(password);
+        return std::pair{req, absl::StrCat("User ", name, " created\n")};
+      });
   add.flags().Bool("interactive", 0, &af->interactive,
                    "Read password from stdin instead of interactive terminal");
   add.flags().String("new-user-password", 0, &af->password,
                      "Supply password from the command line flag");
   add.flags().Bool("no-password", 0, &af->no_password,
                    "Create a user without password (CN based auth only)");
-  add.run = [&g, &add, af](const Invocation& inv) {
-    NeedArgs(inv, 1, 1, "user add command requires user name as its argument");
-    etcdserverpb::AuthUserAddRequest req;
-    std::string name = inv.args[0];
-    std::string password = af->password;
-    if (af->no_password) {
-      req.mutable_options()->set_no_password(true);
-    } else if (password.empty()) {
-      if (const size_t colon = name.find(':'); colon != std::string::npos) {
-        password = name.substr(colon + 1);
-        name = name.substr(0, colon);
-        if (name.empty()) ExitWithError(kExitBadArgs, "empty user name is not allowed");
-      } else {
-        std::getline(std::cin, password);
-      }
-    }
-    req.set_name(name);
-    req.set_password(password);
-    AuthCall(g, add, &AuthStub::UserAdd, req, absl::StrCat("User ", name, " created\n"));
-    return 0;
-  };
-  Command& del = AddCommand(user, "delete <user name>", "Deletes a user");
-  del.run = [&g, &del](const Invocation& inv) {
-    NeedArgs(inv, 1, 1, "user delete command requires user name as its argument");
-    etcdserverpb::AuthUserDeleteRequest req;
-    req.set_name(inv.args[0]);
-    AuthCall(g, del, &AuthStub::UserDelete, req, absl::StrCat("User ", inv.args[0], " deleted\n"));
-    return 0;
-  };
+  AddAuthCommand<AuthUserDeleteRequest>(
+      user, g, "delete <user name>", "Deletes a user", 1, 1,
+      "user delete command requires user name as its argument", &AuthStub::UserDelete,
+      [](const Invocation& inv) {
+        AuthUserDeleteRequest req;
+        req.set_name(inv.args[0]);
+        return std::pair{req, absl::StrCat("User ", inv.args[0], " deleted\n")};
+      });
   auto detail = std::make_shared<bool>(false);
-  Command& get = AddCommand(user, "get <user name> [options]", "Gets detailed information of a user");
+  Command& get = AddAuthCommand<AuthUserGetRequest>(
+      user, g, "get <user name> [options]", "Gets detailed information of a user", 1, 1,
+      "user get command requires user name as its argument", &AuthStub::UserGet,
+      [](const Invocation& inv) {
+        AuthUserGetRequest req;
+        req.set_name(inv.args[0]);
+        return std::pair{req, absl::StrCat("User: ", inv.args[0], "\nRoles:\n")};
+      });
   get.flags().Bool("detail", 0, detail.get(), "Show permissions of roles granted to the user");
-  get.run = [&g, &get](const Invocation& inv) {
-    NeedArgs(inv, 1, 1, "user get command requires user name as its argument");
-    etcdserverpb::AuthUserGetRequest req;
-    req.set_name(inv.args[0]);
-    AuthCall(g, get, &AuthStub::UserGet, req, absl::StrCat("User: ", inv.args[0], "\nRoles:\n"));
-    return 0;
-  };
-  Command& list = AddCommand(user, "list", "Lists all users");
-  list.run = [&g, &list](const Invocation& inv) {
-    NeedArgs(inv, 0, 0, "user list command requires no arguments");
-    AuthCall(g, list, &AuthStub::UserList, etcdserverpb::AuthUserListRequest(), "");
-    return 0;
-  };
+  AddAuthCommand<AuthUserListRequest>(
+      user, g, "list", "Lists all users", 0, 0, "user list command requires no arguments",
+      &AuthStub::UserList,
+      [](const Invocation&) { return std::pair{AuthUserListRequest(), std::string()}; });
   auto interactive = std::make_shared<bool>(true);
-  Command& passwd = AddCommand(user, "passwd <user name> [options]", "Changes password of user");
+  Command& passwd = AddAuthCommand<AuthUserChangePasswordRequest>(
+      user, g, "passwd <user name> [options]", "Changes password of user", 1, 1,
+      "user passwd command requires user name as its argument", &AuthStub::UserChangePassword,
+      [](const Invocation& inv) {
+        AuthUserChangePasswordRequest req;
+        req.set_name(inv.args[0]);
+        std::string password;
+        std::getline(std::cin, password);
+        if (password.empty()) ExitWithError(kExitBadArgs, "empty password");
+        req.set_password(password);
+        return std::pair{req, std::string("Password updated\n")};
+      });
   passwd.flags().Bool("interactive", 0, interactive.get(),
                       "If true, read password from stdin instead of interactive terminal");
-  passwd.run = [&g, &passwd](const Invocation& inv) {
-    NeedArgs(inv, 1, 1, "user passwd command requires user name as its argument");
-    etcdserverpb::AuthUserChangePasswordRequest req;
-    req.set_name(inv.args[0]);
-    std::string password;
-    std::getline(std::cin, password);
-    if (password.empty()) ExitWithError(kExitBadArgs, "empty password");
-    req.set_password(password);
-    AuthCall(g, passwd, &AuthStub::UserChangePassword, req, "Password updated\n");
-    return 0;
-  };
-  Command& grant = AddCommand(user, "grant-role <user name> <role name>", "Grants a role to a user");
-  grant.run = [&g, &grant](const Invocation& inv) {
-    NeedArgs(inv, 2, 2, "user grant command requires user name and role name as its argument");
-    etcdserverpb::AuthUserGrantRoleRequest req;
-    req.set_user(inv.args[0]);
-    req.set_role(inv.args[1]);
-    AuthCall(g, grant, &AuthStub::UserGrantRole, req,
-             absl::StrCat("Role ", inv.args[1], " is granted to user ", inv.args[0], "\n"));
-    return 0;
-  };
-  Command& revoke = AddCommand(user, "revoke-role <user name> <role name>", "Revokes a role from a user");
-  revoke.run = [&g, &revoke](const Invocation& inv) {
-    NeedArgs(inv, 2, 2, "user revoke-role requires user name and role name as its argument");
-    etcdserverpb::AuthUserRevokeRoleRequest req;
-    req.set_name(inv.args[0]);
-    req.set_role(inv.args[1]);
-    AuthCall(g, revoke, &AuthStub::UserRevokeRole, req,
-             absl::StrCat("Role ", inv.args[1], " is revoked from user ", inv.args[0], "\n"));
-    return 0;
-  };
+  AddAuthCommand<AuthUserGrantRoleRequest>(
+      user, g, "grant-role <user name> <role name>", "Grants a role to a user", 2, 2,
+      "user grant command requires user name and role name as its argument",
+      &AuthStub::UserGrantRole, [](const Invocation& inv) {
+        AuthUserGrantRoleRequest req;
+        req.set_user(inv.args[0]);
+        req.set_role(inv.args[1]);
+        return std::pair{req, absl::StrCat("Role ", inv.args[1], " is granted to user ",
+                                           inv.args[0], "\n")};
+      });
+  AddAuthCommand<AuthUserRevokeRoleRequest>(
+      user, g, "revoke-role <user name> <role name>", "Revokes a role from a user", 2, 2,
+      "user revoke-role requires user name and role name as its argument",
+      &AuthStub::UserRevokeRole, [](const Invocation& inv) {
+        AuthUserRevokeRoleRequest req;
+        req.set_name(inv.args[0]);
+        req.set_role(inv.args[1]);
+        return std::pair{req, absl::StrCat("Role ", inv.args[1], " is revoked from user ",
+                                           inv.args[0], "\n")};
+      });
+}
+
+// The range of a permission: [key, end), a prefix, or every key from `key` on.
+std::string PermissionEnd(const std::vector<std::string>& args, size_t end_at, bool prefix,
+                          bool from_key) {
+  if (prefix && from_key) {
+    ExitWithError(kExitBadArgs, "--from-key and --prefix flags are mutually exclusive");
+  }
+  if (prefix) return client::PrefixEnd(args[end_at - 1]);
+  if (from_key) return std::string(1, '\0');
+  return args.size() > end_at ? args[end_at] : "";
 }
 
 void AddRoleCommands(Command& root, Globals& g) {
   Command& role = AddCommand(root, "role <subcommand>", "Role related commands");
-  Command& add = AddCommand(role, "add <role name>", "Adds a new role");
-  add.run = [&g, &add](const Invocation& inv) {
-    NeedArgs(inv, 1, 1, "role add command requires role name as its argument");
-    etcdserverpb::AuthRoleAddRequest req;
-    req.set_name(inv.args[0]);
-    AuthCall(g, add, &AuthStub::RoleAdd, req, absl::StrCat("Role ", inv.args[0], " created\n"));
-    return 0;
-  };
-  Command& del = AddCommand(role, "delete <role name>", "Deletes a role");
-  del.run = [&g, &del](const Invocation& inv) {
-    NeedArgs(inv, 1, 1, "role delete command requires role name as its argument");
-    etcdserverpb::AuthRoleDeleteRequest req;
-    req.set_role(inv.args[0]);
-    AuthCall(g, del, &AuthStub::RoleDelete, req, absl::StrCat("Role ", inv.args[0], " deleted\n"));
-    return 0;
-  };
-  Command& get = AddCommand(role, "get <role name>", "Gets detailed information of a role");
-  get.run = [&g, &get](const Invocation& inv) {
-    NeedArgs(inv, 1, 1, "role get command requires role name as its argument");
-    etcdserverpb::AuthRoleGetRequest req;
-    req.set_role(inv.args[0]);
-    AuthCall(g, get, &AuthStub::RoleGet, req,
-             absl::StrCat("Role ", inv.args[0], "\nKV Read:\nKV Write:\n"));
-    return 0;
-  };
-  Command& list = AddCommand(role, "list", "Lists all roles");
-  list.run = [&g, &list](const Invocation& inv) {
-    NeedArgs(inv, 0, 0, "role list command requires no arguments");
-    AuthCall(g, list, &AuthStub::RoleList, etcdserverpb::AuthRoleListRequest(), "");
-    return 0;
-  };
+  AddAuthCommand<AuthRoleAddRequest>(
+      role, g, "add <role name>", "Adds a new role", 1, 1,
+      "role add command requires role name as its argument", &AuthStub::RoleAdd,
+      [](const Invocation& inv) {
+        AuthRoleAddRequest req;
+        req.set_name(inv.args[0]);
+        return std::pair{req, absl::StrCat("Role ", inv.args[0], " created\n")};
+      });
+  AddAuthCommand<AuthRoleDeleteRequest>(
+      role, g, "delete <role name>", "Deletes a role", 1, 1,
+      "role delete command requires role name as its argument", &AuthStub::RoleDelete,
+      [](const Invocation& inv) {
+        AuthRoleDeleteRequest req;
+        req.set_role(inv.args[0]);
+        return std::pair{req, absl::StrCat("Role ", inv.args[0], " deleted\n")};
+      });
+  AddAuthCommand<AuthRoleGetRequest>(
+      role, g, "get <role name>", "Gets detailed information of a role", 1, 1,
+      "role get command requires role name as its argument", &AuthStub::RoleGet,
+      [](const Invocation& inv) {
+        AuthRoleGetRequest req;
+        req.set_role(inv.args[0]);
+        return std::pair{req, absl::StrCat("Role ", inv.args[0], "\nKV Read:\nKV Write:\n")};
+      });
+  AddAuthCommand<AuthRoleListRequest>(
+      role, g, "list", "Lists all roles", 0, 0, "role list command requires no arguments",
+      &AuthStub::RoleList,
+      [](const Invocation&) { return std::pair{AuthRoleListRequest(), std::string()}; });
   struct PermFlags {
     bool prefix = false, from_key = false;
   };
   auto pf = std::make_shared<PermFlags>();
-  Command& grant = AddCommand(role, "grant-permission [options] <role name> <permission type> <key> [endkey]",
-                              "Grants a key to a role");
+  Command& grant = AddAuthCommand<AuthRoleGrantPermissionRequest>(
+      role, g, "grant-permission [options] <role name> <permission type> <key> [endkey]",
+      "Grants a key to a role", 3, 4,
+      "role grant command requires role name, permission type, and key [endkey] as its "
+      "argument",
+      &AuthStub::RoleGrantPermission, [pf](const Invocation& inv) {
+        AuthRoleGrantPermissionRequest req;
+        req.set_name(inv.args[0]);
+        authpb::Permission::Type type;
+        if (!authpb::Permission::Type_Parse(absl::AsciiStrToUpper(inv.args[1]), &type)) {
+          ExitWithError(kExitBadArgs, "invalid permission type " + inv.args[1]);
+        }
+        req.mutable_perm()->set_permtype(type);
+        req.mutable_perm()->set_key(inv.args[2]);
+        req.mutable_perm()->set_range_end(PermissionEnd(inv.args, 3, pf->prefix, pf->from_key));
+        return std::pair{req, absl::StrCat("Role ", inv.args[0], " updated\n")};
+      });
   grant.flags().Bool("prefix", 0, &pf->prefix, "grant a prefix permission");
   grant.flags().Bool("from-key", 0, &pf->from_key,
                      "grant a permission of keys that are greater than or equal to the given key "
                      "using byte compare");
-  grant.run = [&g, &grant, pf](const Invocation& inv) {
-    NeedArgs(inv, 3, 4, "role grant command requires role name, permission type, and key "
-                        "[endkey] as its argument");
-    etcdserverpb::AuthRoleGrantPermissionRequest req;
-    req.set_name(inv.args[0]);
-    const std::string type = absl::AsciiStrToUpper(inv.args[1]);
-    authpb::Permission::Type t;
-    if (!authpb::Permission::Type_Parse(type, &t)) {
-      ExitWithError(kExitBadArgs, "invalid permission type " + inv.args[1]);
-    }
-    if (pf->prefix && pf->from_key) {
-      ExitWithError(kExitBadArgs, "--from-key and --prefix flags are mutually exclusive");
-    }
-    req.mutable_perm()->set_permtype(t);
-    req.mutable_perm()->set_key(inv.args[2]);
-    if (inv.args.size() == 4) req.mutable_perm()->set_range_end(inv.args[3]);
-    if (pf->prefix) req.mutable_perm()->set_range_end(client::PrefixEnd(inv.args[2]));
-    if (pf->from_key) req.mutable_perm()->set_range_end(std::string(1, '\0'));
-    AuthCall(g, grant, &AuthStub::RoleGrantPermission, req,
-             absl::StrCat("Role ", inv.args[0], " updated\n"));
-    return 0;
-  };
-  Command& revoke = AddCommand(role, "revoke-permission <role name> <key> [endkey]",
-                               "Revokes a key from a role");
+  Command& revoke = AddAuthCommand<AuthRoleRevokePermissionRequest>(
+      role, g, "revoke-permission <role name> <key> [endkey]", "Revokes a key from a role", 2, 3,
+      "role revoke-permission command requires role name and key [endkey] as its argument",
+      &AuthStub::RoleRevokePermission, [pf](const Invocation& inv) {
+        AuthRoleRevokePermissionRequest req;
+        req.set_role(inv.args[0]);
+        req.set_key(inv.args[1]);
+        const std::string end = PermissionEnd(inv.args, 2, pf->prefix, pf->from_key);
+        req.set_range_end(end);
+        const std::string& key = inv.args[1];
+        const std::string what =
+            end.empty()                       ? absl::StrCat("key ", key)
+            : end != std::string(1, '\0')     ? absl::StrCat("range [", key, ", ", end, ")")
+                                              : absl::StrCat("range [", key, ", <open ended>");
+        return std::pair{req, absl::StrCat("Permission of ", what, " is revoked from role ",
+                                           inv.args[0], "\n")};
+      });
   revoke.flags().Bool("prefix", 0, &pf->prefix, "revoke a prefix permission");
   revoke.flags().Bool("from-key", 0, &pf->from_key,
                       "revoke a permission of keys that are greater than or equal to the given "
                       "key using byte compare");
-  revoke.run = [&g, &revoke, pf](const Invocation& inv) {
-    NeedArgs(inv, 2, 3, "role revoke-permission command requires role name and key [endkey] as "
-                        "its argument");
-    etcdserverpb::AuthRoleRevokePermissionRequest req;
-    req.set_role(inv.args[0]);
-    req.set_key(inv.args[1]);
-    if (inv.args.size() == 3) req.set_range_end(inv.args[2]);
-    if (pf->prefix) req.set_range_end(client::PrefixEnd(inv.args[1]));
-    if (pf->from_key) req.set_range_end(std::string(1, '\0'));
-    const std::string end = req.range_end();
-    std::string text =
-        end.empty() ? absl::StrCat("Permission of key ", inv.args[1], " is revoked from role ",
-                                   inv.args[0], "\n")
-        : end != std::string(1, '\0')
-            ? absl::StrCat("Permission of range [", inv.args[1], ", ", end,
-                           ") is revoked from role ", inv.args[0], "\n")
-            : absl::StrCat("Permission of range [", inv.args[1], ", <open ended> is revoked from role ",
-                           inv.args[0], "\n");
-    AuthCall(g, revoke, &AuthStub::RoleRevokePermission, req, text);
-    return 0;
-  };
 }
 
 }  // namespace

@@ -240,6 +240,19 @@ class EtcdctlCompareTest : public ::testing::Test {
     return bg;
   }
 
+  // Grants a lease of `ttl` s on each twin (with that twin's tool) and keeps its ID as {var}.
+  void GrantEach(const std::string& var, int ttl) {
+    for (Side* side : {&t_.real, &t_.ours}) {
+      auto r = RunCommand({side->binary, "--endpoints=" + side->endpoints, "lease", "grant",
+                           std::to_string(ttl)});
+      ASSERT_TRUE(r.ok());
+      std::smatch m;
+      ASSERT_TRUE(std::regex_search(r->out, m, std::regex("lease ([0-9a-f]{16}) granted")))
+          << r->out;
+      side->vars[var] = m[1];
+    }
+  }
+
   static EtcdProcess* a_;
   static EtcdProcess* b_;
   Twins t_;
@@ -471,13 +484,7 @@ TEST_F(EtcdctlCompareTest, Leases) {
   EXPECT_TRUE(std::regex_match(grant.out, std::regex("lease <id> granted with TTL\\(300s\\)\n")))
       << grant.out;
   // Each twin has its own lease ID: remember each side's.
-  for (Side* side : {&t_.real, &t_.ours}) {
-    auto r = RunCommand({side->binary, "--endpoints=" + side->endpoints, "lease", "grant", "200"});
-    ASSERT_TRUE(r.ok());
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(r->out, m, std::regex("lease ([0-9a-f]{16}) granted"))) << r->out;
-    side->vars["lease"] = m[1];
-  }
+  GrantEach("lease", 200);
   t_.Both({"put", "lk/1", "a", "--lease={lease}"});
   t_.Both({"put", "lk/2", "b", "--lease", "{lease}"});
   const std::vector<std::pair<std::string, std::string>> ttl = {
@@ -499,13 +506,7 @@ TEST_F(EtcdctlCompareTest, Leases) {
     (void)l;
   }
   // keep-alive without --once runs until the lease ends (a short TTL: it renews every 2 s).
-  for (Side* side : {&t_.real, &t_.ours}) {
-    auto r = RunCommand({side->binary, "--endpoints=" + side->endpoints, "lease", "grant", "6"});
-    ASSERT_TRUE(r.ok());
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(r->out, m, std::regex("lease ([0-9a-f]{16}) granted"))) << r->out;
-    side->vars["short"] = m[1];
-  }
+  GrantEach("short", 6);
   Background ka = StartBoth({"lease", "keep-alive", "{short}"}, "keepalive");
   const auto renewed = [](const std::string& s) { return s.find("keepalived with TTL(6)") != std::string::npos; };
   WaitForFile(ka.real_log, renewed);
