@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 
@@ -83,6 +84,26 @@ std::unique_ptr<Command> NewRootCommand(Globals& globals) {
   AddConcurrencyCommands(*root, globals);
   AddSnapshotCommands(*root, globals);
   AddMiscCommands(*root, globals);
+  // cobra's own help command: the usage of the command named by the arguments.
+  Command& help = AddCommand(*root, "help [command]", "Help about any command");
+  Command* top = root.get();
+  help.run = [top](const Invocation& inv) {
+    Command* c = top;
+    for (const std::string& word : inv.args) {
+      Command* next = nullptr;
+      for (const auto& sub : c->subcommands()) {
+        if (sub->name() == word) next = sub.get();
+      }
+      if (next == nullptr) {
+        std::fprintf(stderr, "Unknown help topic [`%s`]\n", absl::StrJoin(inv.args, " ").c_str());
+        c = top;
+        break;
+      }
+      c = next;
+    }
+    std::fputs(c->Usage().c_str(), stdout);
+    return 0;
+  };
   return root;
 }
 
