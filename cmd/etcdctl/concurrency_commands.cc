@@ -2,7 +2,9 @@
 // while the command holds the lock or leads, released on SIGINT/SIGTERM.
 #include <signal.h>
 
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <iostream>
 #include <thread>
 
@@ -18,28 +20,55 @@ struct Session {
   std::unique_ptr<client::LeaseKeepAlive> keep_alive;
 };
 
-// Blocks SIGINT and SIGTERM in every thread (call before any thread starts) so that
-// WaitForSignalOrExpiry can take them.
-void BlockTerminationSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-// Waits for SIGINT/SIGTERM (true) or the session's end (false).
-bool WaitForSignalOrExpiry(Session& s) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  const timespec tick = {0, 100 * 1000 * 1000};
-  while (true) {
-    if (sigtimedwait(&set, nullptr, &tick) > 0) return true;
-    if (!s.keep_alive->running()) return false;
+// SIGINT and SIGTERM, as etcdctl's lock and elect handle them: while the command waits for the
+// lock or the leadership, a signal cancels the wait ("Error: context canceled", exit 1); once
+// it holds them, a signal makes WaitForSignalOrExpiry return so that it can let go.
+class Interrupts {
+ public:
+  // Blocks the signals in every thread (construct before any thread starts) and takes them on
+  // a thread of its own.
+  Interrupts() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    std::thread([this] {
+      int sig = 0;
+      sigwait(&set_, &sig);
+      std::lock_guard<std::mutex> lock(mu_);
+      signaled_ = true;
+      if (!holding_) {
+        std::fflush(stdout);
+        std::cerr << "Error: context canceled\n";
+        std::_Exit(kExitError);
+      }
+      cv_.notify_all();
+    }).detach();
   }
-}
+
+  // The lock or leadership is held from now on.
+  void Holding() {
+    std::lock_guard<std::mutex> lock(mu_);
+    holding_ = true;
+  }
+
+  // Waits for a signal (true) or the session's end (false).
+  bool WaitForSignalOrExpiry(const Session& s) {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!signaled_) {
+      if (!s.keep_alive->running()) return false;
+      cv_.wait_for(lock, std::chrono::milliseconds(100));  // also notices the session's end
+    }
+    return true;
+  }
+
+ private:
+  sigset_t set_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool signaled_ = false;  // guarded by mu_
+  bool holding_ = false;   // guarded by mu_
+};
 
 Session NewSession(Globals& g, int ttl) {
   Session s;
@@ -60,11 +89,12 @@ void AddLockCommand(Command& root, Globals& g) {
       ExitWithError(kExitBadArgs,
                     "lock takes a lock name argument and an optional command to execute");
     }
-    BlockTerminationSignals();
+    Interrupts interrupts;
     g.Setup(lock);
     Session session = NewSession(g, *ttl);
     auto locked = g.Client().Lock(inv.args[0], session.lease);
     if (!locked.ok()) ExitWithError(kExitError, ErrorText(locked.status()));
+    interrupts.Holding();
     const std::string key = locked->key();
     if (inv.args.size() > 1) {
       const std::vector<std::string> argv(inv.args.begin() + 1, inv.args.end());
@@ -81,7 +111,7 @@ void AddLockCommand(Command& root, Globals& g) {
     if (got->kvs_size() == 0) ExitWithError(kExitError, "lock lost on init");
     g.display().Get(*got);
     std::fflush(stdout);
-    if (!WaitForSignalOrExpiry(session)) ExitWithError(kExitError, "session expired");
+    if (!interrupts.WaitForSignalOrExpiry(session)) ExitWithError(kExitError, "session expired");
     auto unlocked = g.Client().Unlock(key);
     if (!unlocked.ok()) ExitWithError(kExitError, ErrorText(unlocked.status()));
     return 0;
@@ -102,7 +132,7 @@ void AddElectCommand(Command& root, Globals& g) {
       ExitWithError(kExitBadArgs, "no proposal argument but -l not set");
     }
     if (inv.args.size() == 2 && *listen) ExitWithError(kExitBadArgs, "proposal given but -l is set");
-    BlockTerminationSignals();
+    Interrupts interrupts;
     g.Setup(elect);
     const std::string& name = inv.args[0];
     if (*listen) {
@@ -126,18 +156,22 @@ void AddElectCommand(Command& root, Globals& g) {
         }
       });
       reader.detach();
-      WaitForSignalOrExpiry(session);
+      interrupts.Holding();
+      interrupts.WaitForSignalOrExpiry(session);
       std::fflush(stdout);
       std::_Exit(0);
     }
     Session session = NewSession(g, 60);
     auto campaign = g.Client().Campaign(name, session.lease, inv.args[1]);
     if (!campaign.ok()) ExitWithError(kExitError, ErrorText(campaign.status()));
+    interrupts.Holding();
     auto got = g.Client().Get(campaign->leader().key());
     if (!got.ok()) ExitWithError(kExitError, ErrorText(got.status()));
     g.display().Get(*got);
     std::fflush(stdout);
-    if (!WaitForSignalOrExpiry(session)) ExitWithError(kExitError, "elect: session expired");
+    if (!interrupts.WaitForSignalOrExpiry(session)) {
+      ExitWithError(kExitError, "elect: session expired");
+    }
     auto resigned = g.Client().Resign(campaign->leader());
     if (!resigned.ok()) ExitWithError(kExitError, ErrorText(resigned.status()));
     return 0;

@@ -647,6 +647,22 @@ TEST_F(EtcdctlCompareTest, LockAndElect) {
             Mask(OutputLines(WaitForFile(lock.real_log, has_key)), {}));
   Outcome held = t_.Both({"get", "L2/", "--prefix", "--keys-only"});
   EXPECT_TRUE(std::regex_match(held.out, std::regex("L2/<id>\n\n"))) << held.out;
+  // A second locker waits (its key is in the store); a signal ends the wait: exit 1.
+  Background waiter = StartBoth({"lock", "L2"}, "waiter");
+  for (Side* side : {&t_.real, &t_.ours}) {
+    const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+    std::string keys;
+    while (std::chrono::steady_clock::now() < deadline) {
+      keys = RunSide(*side, {"get", "L2/", "--prefix", "--keys-only"}, {}).out;
+      if (keys == "L2/<id>\n\nL2/<id>\n\n") break;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    EXPECT_EQ(keys, "L2/<id>\n\nL2/<id>\n\n") << side->name;
+  }
+  EXPECT_EQ(*waiter.ours->Signal(SIGTERM), *waiter.real->Signal(SIGTERM));
+  EXPECT_NE(ReadFile(waiter.ours_log).find("Error: context canceled"), std::string::npos)
+      << ReadFile(waiter.ours_log);
+  EXPECT_EQ(OutputLines(ReadFile(waiter.ours_log)), OutputLines(ReadFile(waiter.real_log)));
   EXPECT_EQ(*lock.ours->Signal(SIGTERM), *lock.real->Signal(SIGTERM));
   t_.Both({"get", "L2/", "--prefix", "--keys-only"});  // released
 
