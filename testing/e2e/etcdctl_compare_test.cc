@@ -404,6 +404,12 @@ TEST_F(EtcdctlCompareTest, CompactionAndWatch) {
   live.real->Kill();
   live.ours->Kill();
 
+  // A command that fails ends the watch: exit 1.
+  Outcome failed = t_.Both({"watch", "w/k", "--rev", "1", "--", "false"},
+                           {.compare_stderr = true, .hang_retries = 4, .timeout = seconds(5)});
+  EXPECT_EQ(failed.err, "command [\"false\"] error (exit status 1)\n");
+  EXPECT_EQ(failed.exit_code, 1);
+
   // Compaction: the old revisions are gone for both tools.
   Outcome compacted = t_.Both({"compaction", "3"});
   EXPECT_EQ(compacted.out, "compacted revision 3\n");
@@ -521,7 +527,6 @@ TEST_F(EtcdctlCompareTest, Leases) {
   Outcome revoked = t_.Both({"lease", "revoke", "{lease}"});
   EXPECT_TRUE(std::regex_match(revoked.out, std::regex("lease <id> revoked\n"))) << revoked.out;
   // The keys went with the lease.
-  Outcome gone = t_.Both({"get", "lk/", "--prefix", "--count-only"});
   t_.Both({"get", "lk/", "--prefix"});
   // Errors: not found, bad arguments.
   for (const auto& w : {"simple", "json", "protobuf"}) {
