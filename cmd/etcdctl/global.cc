@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -145,7 +146,8 @@ void Globals::Register(Command& root) {
            "service name to query when using DNS discovery");
 }
 
-void Globals::SetupEnvAndDisplay(Command& command) {
+void Globals::SetupEnvAndDisplay(Command& command,
+                                 const std::vector<std::string>& extra_known_env) {
   // pkg/flags.SetPflagsFromEnv over the inherited flags.
   std::set<std::string> already_set, used;
   std::vector<Flag*> inherited = command.InheritedFlags();
@@ -172,8 +174,8 @@ void Globals::SetupEnvAndDisplay(Command& command) {
                                     key));
       std::exit(1);
     }
-    if (absl::StartsWith(entry, "ETCDCTL_") && key != "ETCDCTL_WATCH_KEY" &&
-        key != "ETCDCTL_WATCH_RANGE_END") {
+    if (absl::StartsWith(entry, "ETCDCTL_") &&
+        std::find(extra_known_env.begin(), extra_known_env.end(), key) == extra_known_env.end()) {
       CapnsLog('W', absl::StrCat("unrecognized environment variable ", entry));
     }
   }
@@ -181,8 +183,8 @@ void Globals::SetupEnvAndDisplay(Command& command) {
   if (display_ == nullptr) ExitWithError(kExitBadFeature, "unsupported output format");
 }
 
-void Globals::Setup(Command& command, const std::vector<std::string>& /*extra_known_env*/) {
-  SetupEnvAndDisplay(command);
+void Globals::Setup(Command& command, const std::vector<std::string>& extra_known_env) {
+  SetupEnvAndDisplay(command, extra_known_env);
   if (flags_.debug) {
     std::vector<Flag*> inherited = command.InheritedFlags();
     std::sort(inherited.begin(), inherited.end(),

@@ -83,7 +83,7 @@ class Globals {
   // errors, as etcdctl does.
   void Setup(Command& command, const std::vector<std::string>& extra_known_env = {});
   // Only the environment and the printer (what `endpoint health` and `snapshot status` do).
-  void SetupEnvAndDisplay(Command& command);
+  void SetupEnvAndDisplay(Command& command, const std::vector<std::string>& extra_known_env = {});
 
   // The printer of --write-out (after Setup).
   Printer& display() { return *display_; }

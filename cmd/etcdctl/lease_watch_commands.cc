@@ -291,7 +291,7 @@ void AddWatchCommand(Command& root, Globals& g) {
                                                GoQuoted(env_range)));
     }
     if (flags->interactive) {
-      g.Setup(watch);
+      g.Setup(watch, {"ETCDCTL_WATCH_KEY", "ETCDCTL_WATCH_RANGE_END"});
       // etcdctl's watches have no deadline, not even to be created.
       std::unique_ptr<client::Client> c = g.NewClient(g.Endpoints(), absl::ZeroDuration());
       auto stream = c->NewWatchStream();
@@ -336,7 +336,7 @@ void AddWatchCommand(Command& root, Globals& g) {
     if (parsed->watch_args.size() == 2 && flags->prefix) {
       ExitWithError(kExitBadArgs, "`range_end` and `--prefix` are mutually exclusive");
     }
-    g.Setup(watch);
+    g.Setup(watch, {"ETCDCTL_WATCH_KEY", "ETCDCTL_WATCH_RANGE_END"});
     std::unique_ptr<client::Client> c = g.NewClient(g.Endpoints(), absl::ZeroDuration());
     auto stream = c->NewWatchStream();
     auto handle = StartWatch(parsed->watch_args, *flags, *stream);
