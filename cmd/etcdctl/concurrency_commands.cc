@@ -149,7 +149,6 @@ void AddElectCommand(Command& root, Globals& g) {
           etcdserverpb::RangeResponse resp;
           *resp.mutable_header() = r->header();
           *resp.add_kvs() = r->kv();
-          resp.set_count(1);
           std::lock_guard<std::mutex> lock(PrintMutex());
           g.display().Get(resp);
           std::fflush(stdout);

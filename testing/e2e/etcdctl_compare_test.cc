@@ -678,6 +678,14 @@ TEST_F(EtcdctlCompareTest, LockAndElect) {
   Background observe = StartBoth({"elect", "-l", "E"}, "observe");
   EXPECT_EQ(Mask(OutputLines(WaitForFile(observe.ours_log, leads)), {}),
             Mask(OutputLines(WaitForFile(observe.real_log, leads)), {}));
+  // The same in JSON (the leader key holds the twin's lease ID: masked).
+  Background observe_json = StartBoth({"elect", "-l", "E", "-w", "json"}, "observe-json");
+  const auto json_leads = [](const std::string& s) { return s.find("\"value\":\"cHJvcG9zYWwtMQ==\"") != std::string::npos; };
+  const std::vector<std::pair<std::string, std::string>> lease_masks = {
+      {R"re("key":"[^"]*")re", "\"key\":<k>"}, {R"re("lease":\d+)re", "\"lease\":<n>"}};
+  EXPECT_EQ(Mask(OutputLines(WaitForFile(observe_json.ours_log, json_leads)), lease_masks),
+            Mask(OutputLines(WaitForFile(observe_json.real_log, json_leads)), lease_masks));
+  EXPECT_EQ(*observe_json.ours->Signal(SIGTERM), *observe_json.real->Signal(SIGTERM));
   EXPECT_EQ(*campaign.ours->Signal(SIGTERM), *campaign.real->Signal(SIGTERM));
   EXPECT_EQ(*observe.ours->Signal(SIGTERM), *observe.real->Signal(SIGTERM));
   t_.Both({"get", "E/", "--prefix", "--keys-only"});  // resigned
