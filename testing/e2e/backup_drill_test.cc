@@ -14,8 +14,8 @@
 #include <map>
 
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "client/client.h"
+#include "testing/etcd_client.h"
 #include "testing/etcd_cluster.h"
 #include "testing/etcd_process.h"
 
@@ -24,33 +24,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string OurEtcdctl() {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  return std::string(srcdir ? srcdir : ".") + "/" + (workspace ? workspace : "etcd_cpp") +
-         "/cmd/etcdctl/etcdctl";
-}
-
 CommandResult Etcdctl(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {OurEtcdctl()};
+  std::vector<std::string> argv = {OurEtcdctlBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
   auto r = RunCommand(argv, {}, "", std::chrono::seconds(60));
   EXPECT_TRUE(r.ok()) << r.status();
   return r.ok() ? *r : CommandResult{};
 }
 
-std::unique_ptr<client::Client> Connect(const std::string& endpoints) {
-  client::ClientOptions o;
-  o.endpoints = absl::StrSplit(endpoints, ',');
-  auto c = client::Client::New(o);
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? std::move(*c) : nullptr;
-}
-
 // Every key of the key space as a member serves it (serializable: this member's own data).
 std::map<std::string, std::string> KeySpace(client::Client& c, const std::string& endpoint,
                                             int64_t* revision) {
-  auto single = Connect(endpoint);
+  auto single = ConnectClient(endpoint);
   client::GetOptions all;
   all.from_key = true;
   all.serializable = true;
@@ -69,7 +54,7 @@ TEST(BackupDrillTest, SaveWipeRestoreIntoThreeNewMembers) {
   options.binary = OurEtcdBinary();
   auto cluster = EtcdCluster::Start(options, "drill-old");
   ASSERT_TRUE(cluster.ok()) << cluster.status();
-  auto c = Connect(cluster->endpoints());
+  auto c = ConnectClient(cluster->endpoints());
   ASSERT_NE(c, nullptr);
   for (int i = 0; i < 300; ++i) {
     ASSERT_TRUE(c->Put("key/" + std::to_string(i % 100), "value-" + std::to_string(i)).ok());
@@ -129,7 +114,7 @@ TEST(BackupDrillTest, SaveWipeRestoreIntoThreeNewMembers) {
   restored_options.data_dirs = data_dirs;
   auto restored = EtcdCluster::Start(restored_options, "drill-new");
   ASSERT_TRUE(restored.ok()) << restored.status();
-  auto rc = Connect(restored->endpoints());
+  auto rc = ConnectClient(restored->endpoints());
   ASSERT_NE(rc, nullptr);
   // A linearizable write goes through the new cluster's leader; then every member has caught
   // up to it, and each serves exactly the old key space (and the new key).
@@ -137,7 +122,7 @@ TEST(BackupDrillTest, SaveWipeRestoreIntoThreeNewMembers) {
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_EQ(next->header().revision(), revision + 1);
   for (int i = 0; i < 3; ++i) {
-    auto caught_up = Connect(restored->member(i).endpoint())->Get("after-restore");
+    auto caught_up = ConnectClient(restored->member(i).endpoint())->Get("after-restore");
     ASSERT_TRUE(caught_up.ok());  // linearizable: member i applied the write
     int64_t rev = 0;
     auto after = KeySpace(*rc, restored->member(i).endpoint(), &rev);
@@ -163,7 +148,7 @@ TEST(BackupDrillTest, SaveWipeRestoreIntoThreeNewMembers) {
 TEST(BackupDrillTest, RestoreRefusesAChangedBackup) {
   auto etcd = EtcdProcess::Start(OurEtcdBinary(), "drill-corrupt");
   ASSERT_TRUE(etcd.ok()) << etcd.status();
-  auto c = Connect(etcd->endpoint());
+  auto c = ConnectClient(etcd->endpoint());
   ASSERT_TRUE(c->Put("k", "v").ok());
   const std::string dir = NewTempDir("drill-corrupt-files");
   const std::string backup = dir + "/backup.db";

@@ -11,11 +11,11 @@
 #include <set>
 #include <thread>
 
-#include "absl/strings/str_split.h"
 
 #include "api/mvccpb/kv.pb.h"
 #include "client/client.h"
 #include "mvcc/backend.h"
+#include "testing/etcd_client.h"
 #include "testing/etcd_cluster.h"
 #include "testing/etcd_process.h"
 
@@ -28,21 +28,13 @@ std::string Outcome(const absl::Status& s) {
   return s.ok() ? "OK" : absl::StatusCodeToString(s.code()) + ": " + std::string(s.message());
 }
 
-std::unique_ptr<client::Client> Connect(const std::string& endpoints) {
-  client::ClientOptions o;
-  o.endpoints = absl::StrSplit(endpoints, ',');
-  auto c = client::Client::New(o);
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? std::move(*c) : nullptr;
-}
-
 // What each kind of request answers while CORRUPT is raised, and after it is disarmed.
 std::vector<std::string> CorruptAlarmOutcomes(const std::string& binary) {
   std::vector<std::string> out;
   auto etcd = EtcdProcess::Start(binary, "corrupt-alarm");
   EXPECT_TRUE(etcd.ok()) << etcd.status();
   if (!etcd.ok()) return out;
-  auto c = Connect(etcd->endpoint());
+  auto c = ConnectClient(etcd->endpoint());
   if (c == nullptr) return out;
   EXPECT_TRUE(c->Put("a", "1").ok());
   auto status = c->Status();
@@ -118,7 +110,7 @@ TEST(CorruptionTest, LeaderFindsACorruptFollowerAndInitialCheckRefusesIt) {
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   auto leader = cluster->WaitForLeader(std::chrono::seconds(10));
   ASSERT_TRUE(leader.ok());
-  auto c = Connect(cluster->endpoints());
+  auto c = ConnectClient(cluster->endpoints());
   ASSERT_NE(c, nullptr);
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(c->Put("k" + std::to_string(i), "v").ok());
   // Healthy members agree: a few checks pass without an alarm.
