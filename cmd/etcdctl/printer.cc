@@ -470,6 +470,15 @@ class ProtobufPrinter : public RpcPrinter {
   void KeepAlive(const LeaseKeepAliveResponse& r) override { Print(r.header()); }
   void TimeToLive(const LeaseTimeToLiveResponse& r, bool) override { Print(r.header()); }
   void Leases(const LeaseLeasesResponse& r) override { Print(r.header()); }
+  // etcdctl rebuilds the response from clientv3's: header, events, compact revision,
+  // canceled and created only.
+  void Watch(const WatchResponse& r) override {
+    WatchResponse copy = r;
+    copy.clear_watch_id();
+    copy.clear_cancel_reason();
+    copy.clear_fragment();
+    Print(copy);
+  }
   // A LeaseRevokeResponse value has no Marshal method in Go.
   void Revoke(int64_t, const LeaseRevokeResponse& r) override {
     ExitWithError(kExitBadFeature,
