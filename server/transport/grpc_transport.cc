@@ -310,7 +310,7 @@ class GrpcTransport::Service final : public peerpb::Peer::CallbackService {
 
   grpc::ServerReadReactor<peerpb::MessageBatch>* Stream(grpc::CallbackServerContext* ctx,
                                                         peerpb::StreamResponse*) override {
-    return new StreamReader(t_, Check(*ctx));
+    return new StreamReader(t_, MetadataId(*ctx, kFromKey), Check(*ctx));
   }
 
   grpc::ServerReadReactor<peerpb::SnapshotChunk>* Snapshot(grpc::CallbackServerContext* ctx,
@@ -349,10 +349,13 @@ class GrpcTransport::Service final : public peerpb::Peer::CallbackService {
   }
 
  private:
-  // Reads one peer's stream and hands each message to the member.
+  // Reads one peer's stream and hands each message to the member. A member removed while
+  // its stream is open is refused at its next batch: a removed follower that missed the
+  // commit of its own removal learns it this way (etcd's rafthttp refuses a removed sender
+  // on every message) and stops, instead of campaigning forever.
   class StreamReader final : public grpc::ServerReadReactor<peerpb::MessageBatch> {
    public:
-    StreamReader(GrpcTransport* t, grpc::Status check) : t_(t) {
+    StreamReader(GrpcTransport* t, uint64_t from, grpc::Status check) : t_(t), from_(from) {
       if (!check.ok()) {
         Finish(check);
         return;
@@ -364,6 +367,10 @@ class GrpcTransport::Service final : public peerpb::Peer::CallbackService {
         Finish(grpc::Status::OK);
         return;
       }
+      if (t_->handler_->IsRemoved(from_)) {
+        Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, kRemoved));
+        return;
+      }
       for (raftpb::Message& m : *batch_.mutable_messages()) t_->handler_->Receive(std::move(m));
       batch_.Clear();
       StartRead(&batch_);
@@ -372,6 +379,7 @@ class GrpcTransport::Service final : public peerpb::Peer::CallbackService {
 
    private:
     GrpcTransport* const t_;
+    const uint64_t from_;  // the sending member's ID, from the stream's metadata
     peerpb::MessageBatch batch_;
   };
 

@@ -350,6 +350,22 @@ TEST(GrpcTransportTest, RemovedMemberIsToldSo) {
   EXPECT_TRUE(m2.handler().Get().received.empty());
 }
 
+// A member removed while its stream is open (it missed the commit of its own removal) is
+// refused at its next message, not only when it opens a new stream.
+TEST(GrpcTransportTest, MemberRemovedMidStreamIsToldSo) {
+  Member m1(1), m2(2);
+  ASSERT_TRUE(m1.started() && m2.started());
+  m1.transport().AddPeer(2, {m2.url()});
+  m1.transport().Send({Heartbeat(1, 2)});
+  ASSERT_TRUE(m2.handler().WaitUntil([](const Seen& s) { return !s.received.empty(); }))
+      << "the stream never carried a message";
+  ASSERT_EQ(m1.handler().Get().on_removed, 0);
+
+  m2.handler().SetRemoved(1);
+  EXPECT_TRUE(HeartbeatUntil(m1, 1, 2, [](const Seen& s) { return s.on_removed > 0; }))
+      << "a member removed mid-stream was never told so";
+}
+
 // ---- 4. A peer nobody serves ----
 
 TEST(GrpcTransportTest, UnreachablePeerIsReportedAndNeverBlocks) {
