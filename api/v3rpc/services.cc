@@ -171,10 +171,13 @@ class WatchReactor final : public grpc::ServerBidiReactor<etcdserverpb::WatchReq
     writing_ = true;
     // When another response is ready, let gRPC buffer this one: the run of responses of one
     // event (one per watcher) leaves in a few socket writes instead of one each. The last of
-    // the run is written without the hint, which flushes them all.
+    // the run is written without the hint, which flushes them all. Never the stream's first
+    // write: it carries the initial metadata, and gRPC never completes a buffered first
+    // message (grpc/grpc#12975, #34231), which left the stream silent for good.
     lookahead_ = session_->Next();
     grpc::WriteOptions options;
-    if (lookahead_) options.set_buffer_hint();
+    if (lookahead_ && wrote_) options.set_buffer_hint();
+    wrote_ = true;
     lock.unlock();
     StartWrite(&response_, options);
   }
@@ -197,6 +200,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<etcdserverpb::WatchReq
   etcdserverpb::WatchResponse response_;   // the write in flight
   std::optional<etcdserverpb::WatchResponse> lookahead_;  // guarded by mu_: the next to write
   bool writing_ = false;                   // guarded by mu_
+  bool wrote_ = false;                     // guarded by mu_: a write was started
   bool finish_requested_ = false;          // guarded by mu_
   bool finished_ = false;                  // guarded by mu_: Finish called
   bool done_ = false;                      // guarded by mu_: OnDone ran

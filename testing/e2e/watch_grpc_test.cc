@@ -101,5 +101,48 @@ TEST(WatchGrpcTest, LargeResponsesAreFragmentedWhenAsked) {
   ctx.TryCancel();
 }
 
+// A watcher that starts in the past (unsynced, caught up from history by the store's sync
+// thread) gets its creation response and then every old event, on every new stream, however
+// the catch-up and the creation response race (`etcdctl watch --rev 1` used to print nothing
+// now and then).
+TEST(WatchGrpcTest, WatchFromAnOldRevisionAlwaysGetsItsHistory) {
+  auto etcd = EtcdProcess::Start(OurEtcdBinary(), "history");
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  for (const char* k : {"w/a", "w/b", "w/c"}) ASSERT_EQ(etcd->Etcdctl({"put", k, "v"})->exit_code, 0);
+  constexpr int kStreams = 200;
+  int silent = 0;
+  for (int i = 0; i < kStreams; ++i) {
+    // A new connection each time, as each etcdctl run opens one.
+    grpc::ChannelArguments args;
+    args.SetInt("grpc.channel_id", i);  // no subchannel sharing between iterations
+    auto channel = grpc::CreateCustomChannel(etcd->endpoint(), grpc::InsecureChannelCredentials(),
+                                             args);
+    auto stub = etcdserverpb::Watch::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+    std::unique_ptr<Stream> stream = stub->Watch(&ctx);
+    etcdserverpb::WatchRequest req;
+    req.mutable_create_request()->set_key("w/");
+    req.mutable_create_request()->set_range_end("w0");
+    req.mutable_create_request()->set_start_revision(1);
+    ASSERT_TRUE(stream->Write(req));
+    etcdserverpb::WatchResponse resp;
+    if (!stream->Read(&resp)) {
+      ++silent;
+      ADD_FAILURE() << "stream " << i << ": no creation response";
+      continue;
+    }
+    EXPECT_TRUE(resp.created()) << resp.ShortDebugString();
+    std::vector<std::string> keys;
+    while (keys.size() < 3 && stream->Read(&resp)) {
+      for (const auto& ev : resp.events()) keys.push_back(ev.kv().key());
+    }
+    if (keys.size() < 3) ++silent;
+    EXPECT_EQ(keys, (std::vector<std::string>{"w/a", "w/b", "w/c"})) << "stream " << i;
+    ctx.TryCancel();
+  }
+  EXPECT_EQ(silent, 0) << "of " << kStreams << " streams";
+}
+
 }  // namespace
 }  // namespace etcd::testing
