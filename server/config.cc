@@ -20,6 +20,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "pkg/go_parse.h"
 #include "server/member_id.h"
 
 namespace etcd::server {
@@ -77,130 +78,21 @@ std::string QuoteList(const std::vector<std::string>& items) {
 absl::Status ParseErr() { return absl::InvalidArgumentError("parse error"); }
 absl::Status RangeErr() { return absl::InvalidArgumentError("value out of range"); }
 
-// Underscores may only separate digits (or follow a base prefix), as Go's underscoreOK.
-bool UnderscoresOk(absl::string_view digits, bool after_prefix) {
-  if (digits.empty()) return true;
-  if (digits.front() == '_' && !after_prefix) return false;
-  if (digits.back() == '_') return false;
-  return digits.find("__") == absl::string_view::npos;
+// The flag package keeps only the kind of a strconv or time error.
+template <typename T>
+absl::StatusOr<T> AsFlagValue(absl::StatusOr<T> v) {
+  if (v.ok()) return v;
+  return v.status().code() == absl::StatusCode::kOutOfRange ? RangeErr() : ParseErr();
 }
-
-// strconv.ParseUint(s, 0, bits).
 absl::StatusOr<uint64_t> GoParseUint(absl::string_view s, int bits) {
-  if (s.empty()) return ParseErr();
-  int base = 10;
-  bool prefixed = false;
-  if (s[0] == '0' && s.size() > 1) {
-    const char p = absl::ascii_tolower(static_cast<unsigned char>(s[1]));
-    if (s.size() >= 3 && (p == 'x' || p == 'b' || p == 'o')) {
-      base = p == 'x' ? 16 : p == 'b' ? 2 : 8;
-      s.remove_prefix(2);
-      prefixed = true;
-    } else {
-      base = 8;
-      s.remove_prefix(1);
-      prefixed = true;
-    }
-  }
-  const uint64_t max = bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
-  uint64_t value = 0;
-  bool underscores = false;
-  for (char c : s) {
-    if (c == '_') {
-      underscores = true;
-      continue;
-    }
-    int digit;
-    const char lower = absl::ascii_tolower(static_cast<unsigned char>(c));
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (lower >= 'a' && lower <= 'z') {
-      digit = lower - 'a' + 10;
-    } else {
-      return ParseErr();
-    }
-    if (digit >= base) return ParseErr();
-    if (value > (max - digit) / base) return RangeErr();
-    value = value * base + digit;
-  }
-  if (underscores && !UnderscoresOk(s, prefixed)) return ParseErr();
-  return value;
+  return AsFlagValue(pkg::GoParseUint(s, 0, bits));
 }
-
-// strconv.ParseInt(s, 0, bits).
 absl::StatusOr<int64_t> GoParseInt(absl::string_view s, int bits) {
-  if (s.empty()) return ParseErr();
-  bool negative = false;
-  if (s[0] == '+' || s[0] == '-') {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  absl::StatusOr<uint64_t> magnitude = GoParseUint(s, 64);
-  if (!magnitude.ok()) return magnitude.status();
-  const uint64_t cutoff = uint64_t{1} << (bits - 1);
-  if (!negative && *magnitude >= cutoff) return RangeErr();
-  if (negative && *magnitude > cutoff) return RangeErr();
-  return negative ? static_cast<int64_t>(0 - *magnitude) : static_cast<int64_t>(*magnitude);
+  return AsFlagValue(pkg::GoParseInt(s, 0, bits));
 }
-
-// strconv.ParseBool.
-absl::StatusOr<bool> GoParseBool(absl::string_view s) {
-  static const std::set<absl::string_view> kTrue = {"1", "t", "T", "TRUE", "true", "True"};
-  static const std::set<absl::string_view> kFalse = {"0", "f", "F", "FALSE", "false", "False"};
-  if (kTrue.count(s)) return true;
-  if (kFalse.count(s)) return false;
-  return ParseErr();
-}
-
-// time.ParseDuration: [-+]?([0-9]*(\.[0-9]*)?[a-z]+)+, or "0".
+absl::StatusOr<bool> GoParseBool(absl::string_view s) { return AsFlagValue(pkg::GoParseBool(s)); }
 absl::StatusOr<absl::Duration> GoParseDuration(absl::string_view s) {
-  bool negative = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return absl::ZeroDuration();
-  if (s.empty()) return ParseErr();
-  absl::Duration total = absl::ZeroDuration();
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[i]))) ++i;
-    size_t int_end = i;
-    size_t frac_begin = i;
-    if (i < s.size() && s[i] == '.') {
-      frac_begin = ++i;
-      while (i < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[i]))) ++i;
-    }
-    if (int_end == 0 && i <= frac_begin) return ParseErr();  // no digits at all
-    const std::string number(s.substr(0, i));
-    s.remove_prefix(i);
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !absl::ascii_isdigit(static_cast<unsigned char>(s[u]))) {
-      ++u;
-    }
-    const absl::string_view unit = s.substr(0, u);
-    s.remove_prefix(u);
-    absl::Duration scale;
-    if (unit == "ns") {
-      scale = absl::Nanoseconds(1);
-    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
-      scale = absl::Microseconds(1);
-    } else if (unit == "ms") {
-      scale = absl::Milliseconds(1);
-    } else if (unit == "s") {
-      scale = absl::Seconds(1);
-    } else if (unit == "m") {
-      scale = absl::Minutes(1);
-    } else if (unit == "h") {
-      scale = absl::Hours(1);
-    } else {
-      return ParseErr();  // missing or unknown unit
-    }
-    double value = 0;
-    if (!absl::SimpleAtod(number == "." ? "0" : number, &value)) return ParseErr();
-    total += scale * value;
-  }
-  return negative ? -total : total;
+  return AsFlagValue(pkg::GoParseDuration(s));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -149,7 +149,7 @@ void AddEndpointCommands(Command& root, Globals& g, std::shared_ptr<bool> cluste
         }
         const absl::Time start = absl::Now();
         auto r = (*c)->Get("health");
-        h.took = GoDurationString(absl::Now() - start);
+        h.took = pkg::GoDurationString(absl::Now() - start);
         if (r.ok() || r.status().message() == "etcdserver: permission denied") {
           h.health = true;
         } else {

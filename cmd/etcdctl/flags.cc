@@ -16,162 +16,16 @@
 namespace etcd::etcdctl {
 namespace {
 
-absl::Status SyntaxError(absl::string_view func, absl::string_view text) {
-  return absl::InvalidArgumentError(
-      absl::StrFormat("strconv.%s: parsing \"%s\": invalid syntax", func, text));
-}
-
-// strconv.ParseBool.
-absl::StatusOr<bool> ParseGoBool(absl::string_view s) {
-  if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" || s == "True") return true;
-  if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" || s == "False") {
-    return false;
-  }
-  return SyntaxError("ParseBool", s);
-}
-
-// strconv.ParseInt / ParseUint with bitSize 64; base 0 takes the 0x, 0o, 0b and 0 prefixes.
-absl::StatusOr<uint64_t> ParseGoInteger(absl::string_view text, int base, bool is_signed,
-                                        bool* negative) {
-  const char* func = is_signed ? "ParseInt" : "ParseUint";
-  absl::string_view s = text;
-  *negative = false;
-  if (is_signed && !s.empty() && (s[0] == '+' || s[0] == '-')) {
-    *negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (base == 0) {
-    base = 10;
-    if (s.size() > 1 && s[0] == '0') {
-      const char p = static_cast<char>(std::tolower(s[1]));
-      if (p == 'x') base = 16, s.remove_prefix(2);
-      else if (p == 'o') base = 8, s.remove_prefix(2);
-      else if (p == 'b') base = 2, s.remove_prefix(2);
-      else base = 8, s.remove_prefix(1);
-    }
-  }
-  if (s.empty()) return SyntaxError(func, text);
-  unsigned __int128 value = 0;
-  const unsigned __int128 cap = static_cast<unsigned __int128>(1) << 65;
-  for (char c : s) {
-    int digit;
-    if (c >= '0' && c <= '9') digit = c - '0';
-    else if (c >= 'a' && c <= 'z') digit = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'Z') digit = c - 'A' + 10;
-    else return SyntaxError(func, text);
-    if (digit >= base) return SyntaxError(func, text);
-    value = std::min(value * base + digit, cap);
-  }
-  const unsigned __int128 limit =
-      is_signed ? static_cast<unsigned __int128>(std::numeric_limits<int64_t>::max()) +
-                      (*negative ? 1 : 0)
-                : static_cast<unsigned __int128>(std::numeric_limits<uint64_t>::max());
-  if (value > limit) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("strconv.%s: parsing \"%s\": value out of range", func, text));
-  }
-  return static_cast<uint64_t>(value);
-}
-
 std::string GoQuote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
 }  // namespace
-
-absl::StatusOr<int64_t> ParseGoInt64(absl::string_view text, int base) {
-  bool negative = false;
-  auto v = ParseGoInteger(text, base, /*is_signed=*/true, &negative);
-  if (!v.ok()) return v.status();
-  return negative ? static_cast<int64_t>(0 - *v) : static_cast<int64_t>(*v);
-}
-
-absl::StatusOr<uint64_t> ParseGoUint64(absl::string_view text, int base) {
-  bool negative = false;
-  return ParseGoInteger(text, base, /*is_signed=*/false, &negative);
-}
-
-absl::StatusOr<absl::Duration> ParseGoDuration(absl::string_view text) {
-  const auto invalid = [&] {
-    return absl::InvalidArgumentError(absl::StrCat("time: invalid duration ", GoQuote(text)));
-  };
-  absl::string_view s = text;
-  bool negative = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return absl::ZeroDuration();
-  if (s.empty()) return invalid();
-  absl::Duration total;
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == 0) return invalid();
-    double number = 0;
-    if (!absl::SimpleAtod(s.substr(0, i), &number) || s.substr(0, i) == ".") return invalid();
-    s.remove_prefix(i);
-    size_t j = 0;
-    while (j < s.size() && s[j] != '.' && !std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
-    const absl::string_view unit = s.substr(0, j);
-    s.remove_prefix(j);
-    absl::Duration scale;
-    if (unit.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("time: missing unit in duration ", GoQuote(text)));
-    } else if (unit == "ns") {
-      scale = absl::Nanoseconds(1);
-    } else if (unit == "us" || unit == "\xc2\xb5s" || unit == "\xce\xbcs") {
-      scale = absl::Microseconds(1);
-    } else if (unit == "ms") {
-      scale = absl::Milliseconds(1);
-    } else if (unit == "s") {
-      scale = absl::Seconds(1);
-    } else if (unit == "m") {
-      scale = absl::Minutes(1);
-    } else if (unit == "h") {
-      scale = absl::Hours(1);
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("time: unknown unit ", GoQuote(unit),
-                                                     " in duration ", GoQuote(text)));
-    }
-    total += number * scale;
-  }
-  return negative ? -total : total;
-}
-
-std::string GoDurationString(absl::Duration d) {
-  int64_t ns = absl::ToInt64Nanoseconds(d);
-  if (ns == 0) return "0s";
-  std::string sign = ns < 0 ? "-" : "";
-  uint64_t u = ns < 0 ? static_cast<uint64_t>(-(ns + 1)) + 1 : static_cast<uint64_t>(ns);
-  // Below a second: a single unit with a fraction (Go's "1.5ms", "850µs", "12ns").
-  const auto fraction = [](uint64_t v, int digits) {
-    std::string s = std::to_string(v);
-    s.insert(0, digits + 1 - std::min<int>(s.size(), digits + 1), '0');
-    std::string integer = s.substr(0, s.size() - digits);
-    std::string frac = s.substr(s.size() - digits);
-    while (!frac.empty() && frac.back() == '0') frac.pop_back();
-    return frac.empty() ? integer : integer + "." + frac;
-  };
-  if (u < 1000) return sign + std::to_string(u) + "ns";
-  if (u < 1000000) return sign + fraction(u, 3) + "\xc2\xb5s";
-  if (u < 1000000000) return sign + fraction(u, 6) + "ms";
-  std::string out;
-  const uint64_t hours = u / 3600000000000ULL;
-  u -= hours * 3600000000000ULL;
-  const uint64_t minutes = u / 60000000000ULL;
-  u -= minutes * 60000000000ULL;
-  if (hours > 0) out += std::to_string(hours) + "h";
-  if (hours > 0 || minutes > 0) out += std::to_string(minutes) + "m";
-  out += fraction(u, 9) + "s";
-  return sign + out;
-}
 
 // ---- Flag ----
 
 absl::Status Flag::Set(absl::string_view value) {
   switch (kind_) {
     case Kind::kBool: {
-      auto b = ParseGoBool(value);
+      auto b = pkg::GoParseBool(value);
       if (!b.ok()) return b.status();
       *static_cast<bool*>(target_) = *b;
       break;
@@ -191,7 +45,7 @@ absl::Status Flag::Set(absl::string_view value) {
       break;
     }
     case Kind::kDuration: {
-      auto d = ParseGoDuration(value);
+      auto d = pkg::GoParseDuration(value);
       if (!d.ok()) return d.status();
       *static_cast<absl::Duration*>(target_) = *d;
       break;
@@ -220,7 +74,7 @@ std::string Flag::ValueText() const {
     case Kind::kInt:
       return std::to_string(*static_cast<int*>(target_));
     case Kind::kDuration:
-      return GoDurationString(*static_cast<absl::Duration*>(target_));
+      return pkg::GoDurationString(*static_cast<absl::Duration*>(target_));
     case Kind::kStringSlice:
       return "[" + absl::StrJoin(*static_cast<std::vector<std::string>*>(target_), ",") + "]";
   }
@@ -261,7 +115,7 @@ void FlagSet::Int(std::string name, char shorthand, int* target, std::string usa
 void FlagSet::Duration(std::string name, char shorthand, absl::Duration* target,
                        std::string usage) {
   Add(std::move(name), shorthand, Flag::Kind::kDuration, target, std::move(usage),
-      GoDurationString(*target));
+      pkg::GoDurationString(*target));
 }
 void FlagSet::StringSlice(std::string name, char shorthand, std::vector<std::string>* target,
                           std::string usage) {

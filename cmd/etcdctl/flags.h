@@ -25,6 +25,7 @@
 #include "absl//status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "pkg/go_parse.h"
 
 namespace etcd::etcdctl {
 
@@ -157,17 +158,14 @@ struct ParsedCommandLine {
 absl::Status ParseCommandLine(Command& root, const std::vector<std::string>& args,
                               ParsedCommandLine& out);
 
-// strconv.ParseInt(text, base, 64) and strconv.ParseUint(text, base, 64); base 0 reads the
-// 0x/0o/0b/0 prefixes. Errors: InvalidArgument with Go's words ("strconv.ParseInt: parsing
-// \"x\": invalid syntax", "...: value out of range").
-absl::StatusOr<int64_t> ParseGoInt64(absl::string_view text, int base);
-absl::StatusOr<uint64_t> ParseGoUint64(absl::string_view text, int base);
-
-// Go's time.ParseDuration ("2s", "1m30s", "500ms", "1.5h"). Errors: InvalidArgument
-// "time: invalid duration \"x\"" (and the other messages of Go).
-absl::StatusOr<absl::Duration> ParseGoDuration(absl::string_view text);
-// Go's time.Duration.String() ("2.84928ms", "1m30s", "0s").
-std::string GoDurationString(absl::Duration d);
+// strconv.ParseInt(text, base, 64) and strconv.ParseUint(text, base, 64), as etcdctl parses
+// IDs, revisions and TTLs; errors as pkg::GoParseInt/GoParseUint (Go's words).
+inline absl::StatusOr<int64_t> ParseGoInt64(absl::string_view text, int base) {
+  return pkg::GoParseInt(text, base, 64);
+}
+inline absl::StatusOr<uint64_t> ParseGoUint64(absl::string_view text, int base) {
+  return pkg::GoParseUint(text, base, 64);
+}
 
 }  // namespace etcd::etcdctl
 

@@ -152,32 +152,5 @@ TEST(ParseCommandLineTest, HelpAndChanged) {
   EXPECT_NE(t.get->Usage().find("--rev=0"), std::string::npos);
 }
 
-TEST(GoNumbersTest, ParseIntAndUint) {
-  EXPECT_EQ(*ParseGoInt64("ff", 16), 255);
-  EXPECT_EQ(*ParseGoInt64("-10", 10), -10);
-  EXPECT_EQ(*ParseGoInt64("-9223372036854775808", 10), INT64_MIN);
-  EXPECT_EQ(ParseGoInt64("xyz", 16).status().message(),
-            "strconv.ParseInt: parsing \"xyz\": invalid syntax");
-  EXPECT_EQ(*ParseGoUint64("ffffffffffffffff", 16), UINT64_MAX);
-  EXPECT_EQ(ParseGoUint64("-1", 16).status().message(),
-            "strconv.ParseUint: parsing \"-1\": invalid syntax");
-}
-
-TEST(GoDurationTest, ParseAndPrint) {
-  EXPECT_EQ(*ParseGoDuration("1m30s"), absl::Seconds(90));
-  EXPECT_EQ(*ParseGoDuration("1.5h"), absl::Minutes(90));
-  EXPECT_EQ(*ParseGoDuration("250ms"), absl::Milliseconds(250));
-  EXPECT_EQ(*ParseGoDuration("0"), absl::ZeroDuration());
-  EXPECT_EQ(ParseGoDuration("3d").status().message(),
-            "time: unknown unit \"d\" in duration \"3d\"");
-  EXPECT_EQ(GoDurationString(absl::ZeroDuration()), "0s");
-  EXPECT_EQ(GoDurationString(absl::Seconds(2)), "2s");
-  EXPECT_EQ(GoDurationString(absl::Nanoseconds(2849280)), "2.84928ms");
-  EXPECT_EQ(GoDurationString(absl::Nanoseconds(850123)), "850.123\xc2\xb5s");
-  EXPECT_EQ(GoDurationString(absl::Nanoseconds(12)), "12ns");
-  EXPECT_EQ(GoDurationString(absl::Seconds(90)), "1m30s");
-  EXPECT_EQ(GoDurationString(absl::Hours(2) + absl::Milliseconds(1500)), "2h0m1.5s");
-}
-
 }  // namespace
 }  // namespace etcd::etcdctl

@@ -72,11 +72,12 @@ struct StepOptions {
 std::string Mask(std::string s, const std::vector<std::pair<std::string, std::string>>& extra) {
   static const std::vector<std::pair<std::regex, std::string>> rules = {
       {std::regex(R"((127\.0\.0\.1|localhost):\d+)"), "127.0.0.1:<port>"},
-      {std::regex(R"(\b[0-9a-f]{12,16}\b)"), "<id>"},
       {std::regex(R"re("(cluster_id|member_id|ID|id|leader|memberID|raft_term|raftTerm|raftIndex|raftAppliedIndex|dbSize|dbSizeInUse|hash|revision_for_hash)":\d+)re"),
        "\"$1\":<n>"},
       {std::regex(R"re("(ClusterID|MemberID|ID|Leader|RaftTerm|RaftIndex|RaftAppliedIndex|DBSize|Hash)" : \d+)re"),
        "\"$1\" : <n>"},
+      // After the numeric fields: a decimal ID of 12 to 16 digits would pass for a hex one.
+      {std::regex(R"(\b[0-9a-f]{12,16}\b)"), "<id>"},
       {std::regex(R"(took = [0-9.]+[µmn]?s)"), "took = <t>"},
       {std::regex(R"re("took":"[^"]*")re"), "\"took\":\"<t>\""},
       {std::regex(R"re("Took" : \S+)re"), "\"Took\" : <t>"},
