@@ -66,12 +66,147 @@ grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, Api* api,
   return reactor;
 }
 
-// A stream refused at its start (a learner asked for a Watch or LeaseKeepAlive stream).
-template <typename Request, typename Response>
-class RefusedStream final : public grpc::ServerBidiReactor<Request, Response> {
+// A stream refused at its start (a learner asked for a Watch, LeaseKeepAlive or Snapshot
+// stream, or the snapshot could not be opened). Reactor is grpc::ServerBidiReactor<Req, Resp>
+// or grpc::ServerWriteReactor<Resp>.
+template <typename Reactor>
+class RefusedStream final : public Reactor {
  public:
   explicit RefusedStream(const grpc::Status& status) { this->Finish(status); }
   void OnDone() override { delete this; }
+};
+
+// The write half of the Watch, LeaseKeepAlive and Observe streams. gRPC allows one outstanding
+// write per stream, so a response is taken from the subclass (NextLocked) only when the
+// previous write is done. A finish, once requested (by the subclass, a cancellation or a failed
+// write), is sent when no write is in flight and NextLocked has nothing more.
+//
+// Lifetime: the reactor owns itself through a shared pointer (taken by StayAliveUntilDone)
+// until gRPC calls OnDone; callbacks that may run later hold weak_from_this() and find it gone.
+//
+// Thread-safety: MaybeWrite and RequestFinish may be called from any thread. The state below
+// is guarded by mu_, which subclasses use for their own state too; NextLocked runs with mu_
+// held. gRPC is called (StartWrite, Finish) without it.
+//
+// Reactor is grpc::ServerBidiReactor<Request, Response> or grpc::ServerWriteReactor<Response>;
+// Derived is the final class.
+template <typename Derived, typename Reactor, typename Response>
+class StreamWriter : public Reactor, public std::enable_shared_from_this<Derived> {
+ public:
+  void OnWriteDone(bool ok) override {
+    {
+      std::lock_guard lock(mu_);
+      writing_ = false;
+      if (!ok) finish_requested_ = true;
+    }
+    MaybeWrite();
+  }
+
+  void OnCancel() override { RequestFinish(grpc::Status::CANCELLED); }
+
+  void OnDone() override {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    self_.reset();  // may destroy this
+  }
+
+  // Starts writing the next response if no write is in flight, or sends a requested finish
+  // when there is nothing more to write.
+  void MaybeWrite() {
+    std::unique_lock lock(mu_);
+    if (writing_ || finished_ || done_) return;
+    bool more_ready = false;
+    std::optional<Response> next = NextLocked(&more_ready);
+    if (!next) {
+      if (!finish_requested_) return;
+      finished_ = true;
+      lock.unlock();
+      this->Finish(finish_status_);
+      return;
+    }
+    response_ = std::move(*next);
+    writing_ = true;
+    // When another response is ready, let gRPC buffer this one: a run of responses leaves in
+    // a few socket writes instead of one each, and the last of the run, written without the
+    // hint, flushes them all. Never the stream's first write: it carries the initial metadata,
+    // and gRPC never completes a buffered first message (grpc/grpc#12975, #34231), which left
+    // the stream silent for good.
+    grpc::WriteOptions options;
+    if (more_ready && wrote_) options.set_buffer_hint();
+    wrote_ = true;
+    lock.unlock();
+    this->StartWrite(&response_, options);
+  }
+
+ protected:
+  // Under mu_: the next response to write, or nullopt when none is ready. Sets *more_ready
+  // when another is ready already (which lets gRPC buffer this one; leave it false to write
+  // each response out at once).
+  virtual std::optional<Response> NextLocked(bool* more_ready) = 0;
+
+  // Keeps the reactor alive until OnDone. REQUIRES: it is owned by a shared pointer.
+  void StayAliveUntilDone() { self_ = this->shared_from_this(); }
+
+  // Ends the stream with `status` once what NextLocked still gives is written; the first
+  // request wins.
+  void RequestFinish(grpc::Status status) {
+    {
+      std::lock_guard lock(mu_);
+      if (finish_requested_) return;
+      finish_requested_ = true;
+      finish_status_ = std::move(status);
+    }
+    MaybeWrite();
+  }
+
+  // REQUIRES: mu_ held. Also true once OnDone ran (gRPC calls it only after Finish).
+  bool FinishRequestedLocked() const { return finish_requested_; }
+  bool FinishRequested() {
+    std::lock_guard lock(mu_);
+    return finish_requested_;
+  }
+
+  std::mutex mu_;
+
+ private:
+  std::shared_ptr<Derived> self_;  // dropped in OnDone
+  Response response_;              // the write in flight
+  bool writing_ = false;           // guarded by mu_
+  bool wrote_ = false;             // guarded by mu_: a write was started
+  bool finish_requested_ = false;  // guarded by mu_
+  bool finished_ = false;          // guarded by mu_: Finish called
+  bool done_ = false;              // guarded by mu_: OnDone ran
+  grpc::Status finish_status_;     // guarded by mu_
+};
+
+// A StreamWriter whose responses are produced ahead of their writes and written in order, each
+// at once; a requested finish goes out after those already queued.
+template <typename Derived, typename Reactor, typename Response>
+class QueuedWriter : public StreamWriter<Derived, Reactor, Response> {
+ protected:
+  // Queues `response` behind the others and starts writing it if the stream is idle. False
+  // (and `response` dropped) once a finish was requested.
+  bool Push(Response response) {
+    {
+      std::lock_guard lock(this->mu_);
+      if (this->FinishRequestedLocked()) return false;
+      queue_.push_back(std::move(response));
+    }
+    this->MaybeWrite();
+    return true;
+  }
+
+ private:
+  std::optional<Response> NextLocked(bool*) override {
+    if (queue_.empty()) return std::nullopt;
+    std::optional<Response> next = std::move(queue_.front());
+    queue_.pop_front();
+    return next;
+  }
+
+  std::deque<Response> queue_;  // guarded by mu_
 };
 
 class KvService final : public KV::CallbackService {
@@ -108,16 +243,17 @@ class KvService final : public KV::CallbackService {
   EtcdApi* const api_;
 };
 
-// One Watch stream: reads requests into the session and writes what the session has ready,
-// one write at a time (gRPC allows one outstanding write per stream). Kept alive by shared
-// pointers until gRPC is done with it and no callback of the session still runs.
-class WatchReactor final : public grpc::ServerBidiReactor<etcdserverpb::WatchRequest,
-                                                         etcdserverpb::WatchResponse>,
-                           public std::enable_shared_from_this<WatchReactor> {
+// One Watch stream: reads requests into the session and writes what the session has ready.
+// A requested finish goes out before responses the session still has.
+class WatchReactor final
+    : public StreamWriter<
+          WatchReactor,
+          grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>,
+          etcdserverpb::WatchResponse> {
  public:
   void Begin(EtcdApi* api) {
-    self_ = shared_from_this();
-    std::weak_ptr<WatchReactor> weak = self_;
+    StayAliveUntilDone();
+    std::weak_ptr<WatchReactor> weak = weak_from_this();
     session_ = api->NewWatchSession([weak] {
       if (auto r = weak.lock()) r->MaybeWrite();
     });
@@ -133,78 +269,32 @@ class WatchReactor final : public grpc::ServerBidiReactor<etcdserverpb::WatchReq
     StartRead(&request_);
   }
 
-  void OnWriteDone(bool ok) override {
-    {
-      std::lock_guard lock(mu_);
-      writing_ = false;
-      if (!ok) finish_requested_ = true;
-    }
-    MaybeWrite();
-  }
-
-  void OnCancel() override { RequestFinish(grpc::Status::CANCELLED); }
-
   void OnDone() override {
     std::unique_ptr<WatchSession> session;
     {
       std::lock_guard lock(mu_);
-      done_ = true;
-      session = std::move(session_);
+      session = std::move(session_);  // no write follows: Finish was called
     }
-    session.reset();  // cancels the watchers
-    self_.reset();    // may destroy this
-  }
-
-  void MaybeWrite() {
-    std::unique_lock lock(mu_);
-    if (writing_ || finished_ || done_) return;
-    if (finish_requested_) {
-      finished_ = true;
-      lock.unlock();
-      Finish(finish_status_);
-      return;
-    }
-    std::optional<etcdserverpb::WatchResponse> next =
-        lookahead_ ? std::exchange(lookahead_, std::nullopt) : session_->Next();
-    if (!next) return;
-    response_ = std::move(*next);
-    writing_ = true;
-    // When another response is ready, let gRPC buffer this one: the run of responses of one
-    // event (one per watcher) leaves in a few socket writes instead of one each. The last of
-    // the run is written without the hint, which flushes them all. Never the stream's first
-    // write: it carries the initial metadata, and gRPC never completes a buffered first
-    // message (grpc/grpc#12975, #34231), which left the stream silent for good.
-    lookahead_ = session_->Next();
-    grpc::WriteOptions options;
-    if (lookahead_ && wrote_) options.set_buffer_hint();
-    wrote_ = true;
-    lock.unlock();
-    StartWrite(&response_, options);
+    session.reset();         // cancels the watchers
+    StreamWriter::OnDone();  // may destroy this
   }
 
  private:
-  void RequestFinish(grpc::Status status) {
-    {
-      std::lock_guard lock(mu_);
-      if (finish_requested_) return;
-      finish_requested_ = true;
-      finish_status_ = std::move(status);
-    }
-    MaybeWrite();
+  std::optional<etcdserverpb::WatchResponse> NextLocked(bool* more_ready) override {
+    if (FinishRequestedLocked() || !session_) return std::nullopt;
+    std::optional<etcdserverpb::WatchResponse> next =
+        lookahead_ ? std::exchange(lookahead_, std::nullopt) : session_->Next();
+    if (!next) return std::nullopt;
+    // The responses of one event (one per watcher) come in a run: look one ahead so that all
+    // but the last of the run are buffered.
+    lookahead_ = session_->Next();
+    *more_ready = lookahead_.has_value();
+    return next;
   }
 
-  std::shared_ptr<WatchReactor> self_;  // dropped in OnDone
-  etcdserverpb::WatchRequest request_;  // only the gRPC reading side touches it
-  std::mutex mu_;
-  std::unique_ptr<WatchSession> session_;  // reset in OnDone (under mu_)
-  etcdserverpb::WatchResponse response_;   // the write in flight
+  etcdserverpb::WatchRequest request_;     // only the gRPC reading side touches it
+  std::unique_ptr<WatchSession> session_;  // guarded by mu_ (set in Begin, reset in OnDone)
   std::optional<etcdserverpb::WatchResponse> lookahead_;  // guarded by mu_: the next to write
-  bool writing_ = false;                   // guarded by mu_
-  bool wrote_ = false;                     // guarded by mu_: a write was started
-  bool finish_requested_ = false;          // guarded by mu_
-  bool finished_ = false;                  // guarded by mu_: Finish called
-  bool done_ = false;                      // guarded by mu_: OnDone ran
-  grpc::Status finish_status_;             // guarded by mu_
 };
 
 class WatchService final : public etcdserverpb::Watch::CallbackService {
@@ -214,7 +304,8 @@ class WatchService final : public etcdserverpb::Watch::CallbackService {
   grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>* Watch(
       grpc::CallbackServerContext*) override {
     if (api_->IsLearner()) {
-      return new RefusedStream<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>(
+      return new RefusedStream<
+          grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>>(
           NotSupportedForLearner());
     }
     auto reactor = std::make_shared<WatchReactor>();
@@ -228,13 +319,14 @@ class WatchService final : public etcdserverpb::Watch::CallbackService {
 
 // One LeaseKeepAlive stream: each request is answered, in order, with the lease's new TTL.
 class KeepAliveReactor final
-    : public grpc::ServerBidiReactor<etcdserverpb::LeaseKeepAliveRequest,
-                                     etcdserverpb::LeaseKeepAliveResponse>,
-      public std::enable_shared_from_this<KeepAliveReactor> {
+    : public QueuedWriter<KeepAliveReactor,
+                          grpc::ServerBidiReactor<etcdserverpb::LeaseKeepAliveRequest,
+                                                  etcdserverpb::LeaseKeepAliveResponse>,
+                          etcdserverpb::LeaseKeepAliveResponse> {
  public:
   void Begin(EtcdApi* api) {
     api_ = api;
-    self_ = shared_from_this();
+    StayAliveUntilDone();
     StartRead(&request_);
   }
 
@@ -243,7 +335,7 @@ class KeepAliveReactor final
       RequestFinish(grpc::Status::OK);
       return;
     }
-    std::weak_ptr<KeepAliveReactor> weak = self_;
+    std::weak_ptr<KeepAliveReactor> weak = weak_from_this();
     api_->LeaseKeepAlive(request_, [weak](absl::StatusOr<etcdserverpb::LeaseKeepAliveResponse> r) {
       auto self = weak.lock();
       if (!self) return;
@@ -251,72 +343,15 @@ class KeepAliveReactor final
         self->RequestFinish(ToGrpcStatus(r.status()));
         return;
       }
-      {
-        std::lock_guard lock(self->mu_);
-        if (self->finish_requested_ || self->done_) return;
-        self->queue_.push_back(std::move(*r));
-      }
-      self->MaybeWrite();
+      if (!self->Push(std::move(*r))) return;
       // Read the next request only once this one is answered, as etcd does.
       self->StartRead(&self->request_);
     });
   }
 
-  void OnWriteDone(bool ok) override {
-    {
-      std::lock_guard lock(mu_);
-      writing_ = false;
-      if (!ok) finish_requested_ = true;
-    }
-    MaybeWrite();
-  }
-
-  void OnCancel() override { RequestFinish(grpc::Status::CANCELLED); }
-
-  void OnDone() override {
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    self_.reset();
-  }
-
  private:
-  void MaybeWrite() {
-    std::unique_lock lock(mu_);
-    if (writing_ || finished_ || done_) return;
-    if (queue_.empty()) {
-      if (!finish_requested_) return;
-      finished_ = true;
-      lock.unlock();
-      Finish(finish_status_);
-      return;
-    }
-    response_ = std::move(queue_.front());
-    queue_.pop_front();
-    writing_ = true;
-    lock.unlock();
-    StartWrite(&response_);
-  }
-
-  void RequestFinish(grpc::Status status) {
-    {
-      std::lock_guard lock(mu_);
-      if (finish_requested_) return;
-      finish_requested_ = true;
-      finish_status_ = std::move(status);
-    }
-    MaybeWrite();
-  }
-
   EtcdApi* api_ = nullptr;
-  std::shared_ptr<KeepAliveReactor> self_;
-  etcdserverpb::LeaseKeepAliveRequest request_;
-  std::mutex mu_;
-  std::deque<etcdserverpb::LeaseKeepAliveResponse> queue_;  // guarded by mu_
-  etcdserverpb::LeaseKeepAliveResponse response_;
-  bool writing_ = false, finish_requested_ = false, finished_ = false, done_ = false;  // mu_
-  grpc::Status finish_status_;                                                        // mu_
+  etcdserverpb::LeaseKeepAliveRequest request_;  // one read or one keep-alive call at a time
 };
 
 class LeaseService final : public etcdserverpb::Lease::CallbackService {
@@ -346,8 +381,9 @@ class LeaseService final : public etcdserverpb::Lease::CallbackService {
   grpc::ServerBidiReactor<etcdserverpb::LeaseKeepAliveRequest, etcdserverpb::LeaseKeepAliveResponse>*
   LeaseKeepAlive(grpc::CallbackServerContext*) override {
     if (api_->IsLearner()) {
-      return new RefusedStream<etcdserverpb::LeaseKeepAliveRequest,
-                               etcdserverpb::LeaseKeepAliveResponse>(NotSupportedForLearner());
+      return new RefusedStream<grpc::ServerBidiReactor<etcdserverpb::LeaseKeepAliveRequest,
+                                                       etcdserverpb::LeaseKeepAliveResponse>>(
+          NotSupportedForLearner());
     }
     auto reactor = std::make_shared<KeepAliveReactor>();
     reactor->Begin(api_);
@@ -379,13 +415,14 @@ class LockService final : public v3lockpb::Lock::CallbackService {
   ConcurrencyApi* const api_;
 };
 
-// One Observe stream: writes each leader the election reports, one write at a time.
-class ObserveReactor final : public grpc::ServerWriteReactor<v3electionpb::LeaderResponse>,
-                             public std::enable_shared_from_this<ObserveReactor> {
+// One Observe stream: writes each leader the election reports, in order.
+class ObserveReactor final
+    : public QueuedWriter<ObserveReactor, grpc::ServerWriteReactor<v3electionpb::LeaderResponse>,
+                          v3electionpb::LeaderResponse> {
  public:
   void Begin(ConcurrencyApi* api, const v3electionpb::LeaderRequest& req) {
-    self_ = shared_from_this();
-    std::weak_ptr<ObserveReactor> weak = self_;
+    StayAliveUntilDone();
+    std::weak_ptr<ObserveReactor> weak = weak_from_this();
     api->Observe(
         req,
         [weak](v3electionpb::LeaderResponse r) {
@@ -393,9 +430,7 @@ class ObserveReactor final : public grpc::ServerWriteReactor<v3electionpb::Leade
         },
         [weak] {
           auto self = weak.lock();
-          if (!self) return false;
-          std::lock_guard lock(self->mu_);
-          return !self->finish_requested_;
+          return self && !self->FinishRequested();
         },
         [weak](absl::StatusOr<bool> end) {
           if (auto self = weak.lock()) {
@@ -403,65 +438,6 @@ class ObserveReactor final : public grpc::ServerWriteReactor<v3electionpb::Leade
           }
         });
   }
-
-  void OnWriteDone(bool ok) override {
-    {
-      std::lock_guard lock(mu_);
-      writing_ = false;
-      if (!ok) finish_requested_ = true;
-    }
-    MaybeWrite();
-  }
-  void OnCancel() override { RequestFinish(grpc::Status::CANCELLED); }
-  void OnDone() override {
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    self_.reset();
-  }
-
- private:
-  void Push(v3electionpb::LeaderResponse r) {
-    {
-      std::lock_guard lock(mu_);
-      if (finish_requested_) return;
-      queue_.push_back(std::move(r));
-    }
-    MaybeWrite();
-  }
-  void RequestFinish(grpc::Status status) {
-    {
-      std::lock_guard lock(mu_);
-      if (finish_requested_) return;
-      finish_requested_ = true;
-      finish_status_ = std::move(status);
-    }
-    MaybeWrite();
-  }
-  void MaybeWrite() {
-    std::unique_lock lock(mu_);
-    if (writing_ || finished_ || done_) return;
-    if (queue_.empty()) {
-      if (!finish_requested_) return;
-      finished_ = true;
-      lock.unlock();
-      Finish(finish_status_);
-      return;
-    }
-    response_ = std::move(queue_.front());
-    queue_.pop_front();
-    writing_ = true;
-    lock.unlock();
-    StartWrite(&response_);
-  }
-
-  std::shared_ptr<ObserveReactor> self_;
-  std::mutex mu_;
-  std::deque<v3electionpb::LeaderResponse> queue_;  // guarded by mu_
-  v3electionpb::LeaderResponse response_;
-  bool writing_ = false, finish_requested_ = false, finished_ = false, done_ = false;  // mu_
-  grpc::Status finish_status_;                                                        // mu_
 };
 
 class ElectionService final : public v3electionpb::Election::CallbackService {
@@ -605,12 +581,8 @@ class MaintenanceService final : public Maintenance::CallbackService {
                             "etcdserver: rpc not supported for learner"))
                       : api_->NewSnapshotStream();
     if (!stream.ok()) {
-      class Refused final : public grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse> {
-       public:
-        explicit Refused(const grpc::Status& s) { Finish(s); }
-        void OnDone() override { delete this; }
-      };
-      return new Refused(ToGrpcStatus(stream.status()));
+      return new RefusedStream<grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse>>(
+          ToGrpcStatus(stream.status()));
     }
     return new SnapshotReactor(std::move(*stream));
   }
