@@ -73,6 +73,27 @@ Compare CreateRevisionIs(const std::string& key, int64_t rev) {
   return c;
 }
 
+// Deletes `key`, whatever the outcome: the key a Lock or Campaign created for itself, given
+// up when its wait for its turn fails, as etcd's Mutex.Lock and Election.Campaign do, so that
+// those queued behind it do not wait for it.
+void GiveUpKey(api::EtcdApi* api, const std::string& key) {
+  etcdserverpb::DeleteRangeRequest del;
+  del.set_key(key);
+  (void)Call(api, &api::EtcdApi::DeleteRange, del);
+}
+
+// Answers `done` with `resp`'s error, or with an Out that carries `resp`'s header alone.
+template <typename Out, typename In>
+void AnswerHeader(absl::StatusOr<In> resp, api::Done<Out> done) {
+  if (!resp.ok()) {
+    std::move(done)(resp.status());
+    return;
+  }
+  Out out;
+  *out.mutable_header() = resp->header();
+  std::move(done)(std::move(out));
+}
+
 absl::Status ErrElectionNotLeader() { return absl::UnknownError("election: not leader"); }
 absl::Status ErrElectionNoLeader() { return absl::UnknownError("election: no leader"); }
 
@@ -200,10 +221,7 @@ void Concurrency::Lock(const v3lockpb::LockRequest& r, std::function<bool()> ali
     }
     auto hdr = WaitDeletes(prefix, my_rev - 1, alive);
     if (!hdr.ok()) {
-      // Release the key of a lock that was not acquired.
-      etcdserverpb::DeleteRangeRequest del;
-      del.set_key(key);
-      (void)Call(api_, &api::EtcdApi::DeleteRange, del);
+      GiveUpKey(api_, key);  // the lock was not acquired
       std::move(done)(hdr.status());
       return;
     }
@@ -218,13 +236,7 @@ void Concurrency::Unlock(const v3lockpb::UnlockRequest& r,
   del.set_key(r.key());
   api_->DeleteRange(del, [done = std::move(done)](
                              absl::StatusOr<etcdserverpb::DeleteRangeResponse> resp) mutable {
-    if (!resp.ok()) {
-      std::move(done)(resp.status());
-      return;
-    }
-    v3lockpb::UnlockResponse out;
-    *out.mutable_header() = resp->header();
-    std::move(done)(std::move(out));
+    AnswerHeader(std::move(resp), std::move(done));
   });
 }
 
@@ -267,10 +279,7 @@ void Concurrency::Campaign(const v3electionpb::CampaignRequest& r, std::function
     }
     auto hdr = WaitDeletes(prefix, leader->rev() - 1, alive);
     if (!hdr.ok()) {
-      // A campaign given up (or failed) while waiting resigns, as etcd's Campaign does.
-      etcdserverpb::DeleteRangeRequest del;
-      del.set_key(key);
-      (void)Call(api_, &api::EtcdApi::DeleteRange, del);
+      GiveUpKey(api_, key);  // a campaign given up (or failed) while waiting resigns
       std::move(done)(hdr.status());
       return;
     }
@@ -285,17 +294,8 @@ void Concurrency::Proclaim(const v3electionpb::ProclaimRequest& r,
   *txn.add_compare() = CreateRevisionIs(r.leader().key(), r.leader().rev());
   *txn.add_success() = PutKey(r.leader().key(), r.value(), r.leader().lease());
   api_->Txn(txn, [done = std::move(done)](absl::StatusOr<etcdserverpb::TxnResponse> resp) mutable {
-    if (!resp.ok()) {
-      std::move(done)(resp.status());
-      return;
-    }
-    if (!resp->succeeded()) {
-      std::move(done)(ErrElectionNotLeader());
-      return;
-    }
-    v3electionpb::ProclaimResponse out;
-    *out.mutable_header() = resp->header();
-    std::move(done)(std::move(out));
+    if (resp.ok() && !resp->succeeded()) resp = ErrElectionNotLeader();
+    AnswerHeader(std::move(resp), std::move(done));
   });
 }
 
@@ -326,13 +326,7 @@ void Concurrency::Resign(const v3electionpb::ResignRequest& r,
   *txn.add_compare() = CreateRevisionIs(r.leader().key(), r.leader().rev());
   txn.add_success()->mutable_request_delete_range()->set_key(r.leader().key());
   api_->Txn(txn, [done = std::move(done)](absl::StatusOr<etcdserverpb::TxnResponse> resp) mutable {
-    if (!resp.ok()) {
-      std::move(done)(resp.status());
-      return;
-    }
-    v3electionpb::ResignResponse out;
-    *out.mutable_header() = resp->header();
-    std::move(done)(std::move(out));
+    AnswerHeader(std::move(resp), std::move(done));
   });
 }
 
