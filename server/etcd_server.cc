@@ -2342,57 +2342,55 @@ peerpb::MembersResponse EtcdServer::Members() {
   return resp;
 }
 
+namespace {
+
+// Answers a forwarded request with `r` serialized for the member that forwarded it (which
+// parses it as the response of the client call it stands for), or with r's error.
+template <typename Response>
+void ReplyForwarded(transport::ForwardDone done, absl::StatusOr<Response> r) {
+  if (!r.ok()) {
+    std::move(done)(r.status());
+    return;
+  }
+  peerpb::ForwardResponse out;
+  out.set_response(r->SerializeAsString());
+  std::move(done)(std::move(out));
+}
+
+}  // namespace
+
 void EtcdServer::Forwarded(const peerpb::ForwardRequest& request, transport::ForwardDone done) {
-  if (request.has_lease()) {
-    const peerpb::LeaseRequest& lease = request.lease();
-    if (!lessor_->IsPrimary()) {
-      std::move(done)(ErrNoLeader());
-      return;
-    }
-    peerpb::ForwardResponse resp;
-    if (lease.time_to_live()) {
-      resp.set_response(LocalLeaseTimeToLive(lease.id(), lease.keys()).SerializeAsString());
-    } else {
-      auto r = LocalLeaseKeepAlive(lease.id());
-      if (!r.ok()) {
-        std::move(done)(r.status());
-        return;
+  switch (request.request_case()) {
+    case peerpb::ForwardRequest::kLease: {
+      const peerpb::LeaseRequest& lease = request.lease();
+      if (!lessor_->IsPrimary()) {
+        std::move(done)(ErrNoLeader());
+      } else if (lease.time_to_live()) {
+        ReplyForwarded<etcdserverpb::LeaseTimeToLiveResponse>(
+            std::move(done), LocalLeaseTimeToLive(lease.id(), lease.keys()));
+      } else {
+        ReplyForwarded(std::move(done), LocalLeaseKeepAlive(lease.id()));
       }
-      resp.set_response(r->SerializeAsString());
-    }
-    std::move(done)(std::move(resp));
-    return;
-  }
-  if (request.request_case() == peerpb::ForwardRequest::kPromoteMemberId) {
-    const uint64_t id = request.promote_member_id();
-    // Answered as to a client of this member, then serialized for the follower.
-    api::Done<etcdserverpb::MemberPromoteResponse> serialize =
-        [done = std::move(done)](absl::StatusOr<etcdserverpb::MemberPromoteResponse> r) mutable {
-          if (!r.ok()) {
-            std::move(done)(r.status());
-            return;
-          }
-          peerpb::ForwardResponse out;
-          out.set_response(r->SerializeAsString());
-          std::move(done)(std::move(out));
-        };
-    RunInLoop([this, id, answer = AnswerWithMembers(std::move(serialize))]() mutable {
-      PromoteAsLeader(id, std::move(answer));
-    });
-    return;
-  }
-  if (request.request_case() == peerpb::ForwardRequest::kHashKvRevision) {
-    auto hash = LocalHashKV(request.hash_kv_revision());
-    if (!hash.ok()) {
-      std::move(done)(hash.status());
       return;
     }
-    peerpb::ForwardResponse out;
-    out.set_response(hash->SerializeAsString());
-    std::move(done)(std::move(out));
-    return;
+    case peerpb::ForwardRequest::kPromoteMemberId: {
+      // Answered as to a client of this member, then serialized for the follower.
+      api::Done<etcdserverpb::MemberPromoteResponse> reply =
+          [done = std::move(done)](absl::StatusOr<etcdserverpb::MemberPromoteResponse> r) mutable {
+            ReplyForwarded(std::move(done), std::move(r));
+          };
+      RunInLoop([this, id = request.promote_member_id(),
+                 answer = AnswerWithMembers(std::move(reply))]() mutable {
+        PromoteAsLeader(id, std::move(answer));
+      });
+      return;
+    }
+    case peerpb::ForwardRequest::kHashKvRevision:
+      ReplyForwarded(std::move(done), LocalHashKV(request.hash_kv_revision()));
+      return;
+    default:
+      std::move(done)(absl::InvalidArgumentError("unknown forwarded request"));
   }
-  std::move(done)(absl::InvalidArgumentError("unknown forwarded request"));
 }
 
 std::unique_ptr<api::WatchSession> EtcdServer::NewWatchSession(std::function<void()> on_ready) {
