@@ -34,6 +34,14 @@
 // that hangs (accepts connections but does not answer) is not detected: the call ends at its
 // deadline. When no endpoint is connected, a call waits for one until its deadline.
 //
+// Security (options.h): TLS per endpoint (https://, or any endpoint without a scheme when
+// ClientOptions::tls is set), with the server verified against the endpoint's host; etcd users:
+// with a username and password, New authenticates and every call and stream carries the token
+// (the "token" metadata); a call answered "etcdserver: invalid auth token" gets a new token
+// and is tried once more. The server's auth errors come back unchanged: PermissionDenied
+// "etcdserver: permission denied" for a call outside the user's roles, InvalidArgument
+// "etcdserver: user name is empty" for a call without credentials to a server with auth on.
+//
 // Thread-safety: a Client is thread-safe; share one among threads. Handles it returns
 // (WatchHandle, LeaseKeepAlive, ElectionObserver) may outlive it.
 #ifndef ETCD_CLIENT_CLIENT_H_
@@ -66,9 +74,12 @@ namespace etcd::client {
 class Client {
  public:
   // Connects to `options.endpoints` and waits until one of them is connected (at most
-  // options.dial_timeout). Errors: InvalidArgument for no endpoints, an https:// endpoint or
-  // bad size limits; DeadlineExceeded "context deadline exceeded" if no endpoint connected
-  // within the dial timeout.
+  // options.dial_timeout), then authenticates when a username and password are given.
+  // Errors: InvalidArgument for no endpoints, a unix:// endpoint, bad size limits or a client
+  // certificate without its key; DeadlineExceeded "context deadline exceeded" if no endpoint
+  // connected within the dial timeout (also when no TLS handshake succeeds: a plain-text
+  // server, an unknown CA, a name mismatch); the server's refusal of the credentials
+  // (InvalidArgument "etcdserver: authentication failed, invalid user ID or password").
   static absl::StatusOr<std::unique_ptr<Client>> New(ClientOptions options);
   ~Client();
   Client(const Client&) = delete;
@@ -81,7 +92,8 @@ class Client {
 
   // The gRPC channel to endpoints()[i] (0 <= i < endpoints().size()), for callers that issue
   // calls themselves, e.g. with gRPC's callback API from a load generator (the calls of this
-  // class are blocking). Calls made on it bypass the failover rule and the request timeout.
+  // class are blocking). Calls made on it bypass the failover rule and the request timeout;
+  // they use the Client's TLS and carry its auth token (never renewed for them).
   // Each Client has channels of its own: two Clients to the same endpoint use two TCP
   // connections (no gRPC subchannel sharing). Thread-safe; the channel may outlive the Client.
   std::shared_ptr<grpc::Channel> channel(int i) const;

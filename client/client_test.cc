@@ -716,9 +716,17 @@ TEST_F(ClientTest, MaintenanceStatusAlarmsHashesSnapshot) {
 
 TEST_F(ClientTest, NewRefusesBadOptions) {
   ExpectError(Client::New({}), absl::StatusCode::kInvalidArgument, "no endpoints given");
-  ExpectError(Client::New({.endpoints = {"https://127.0.0.1:2379"}}),
+  ExpectError(Client::New({.endpoints = {"unix:///tmp/etcd.sock"}}),
               absl::StatusCode::kInvalidArgument,
-              "TLS endpoints are not supported: https://127.0.0.1:2379");
+              "unix socket endpoints are not supported: unix:///tmp/etcd.sock");
+  ExpectError(Client::New({.endpoints = {etcd_->endpoint()},
+                           .tls = TlsOptions{.cert_pem = "certificate without its key"}}),
+              absl::StatusCode::kInvalidArgument,
+              "TLS: a client certificate needs its key, and a key its certificate");
+  // A TLS client to a plain-text server: no handshake ever succeeds, so nothing connects.
+  ExpectError(Client::New({.endpoints = {"https://" + etcd_->endpoint()},
+                           .dial_timeout = std::chrono::milliseconds(300)}),
+              absl::StatusCode::kDeadlineExceeded, "context deadline exceeded");
   ExpectError(Client::New({.endpoints = {etcd_->endpoint()},
                            .max_call_send_bytes = 100,
                            .max_call_recv_bytes = 50}),

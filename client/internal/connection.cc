@@ -1,6 +1,10 @@
 #include "client/internal/connection.h"
 
 #include <glog/logging.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
+#include <grpcpp/support/client_interceptor.h>
 
 #include <algorithm>
 
@@ -15,7 +19,87 @@ namespace {
 // While no endpoint is connected, the channels are looked at again at least this often.
 constexpr std::chrono::milliseconds kPollSlice{20};
 
+constexpr char kAuthenticateMethod[] = "/etcdserverpb.Auth/Authenticate";
+
+// Adds the current auth token to a call's initial metadata, as clientv3's per-RPC credentials
+// do ("token": etcd's rpctypes.TokenFieldNameGRPC). Interceptors rather than gRPC call
+// credentials: those are refused on plain-text channels, and etcd sends tokens on both.
+class TokenInterceptor : public grpc::experimental::Interceptor {
+ public:
+  explicit TokenInterceptor(std::shared_ptr<const AuthToken> token) : token_(std::move(token)) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      if (std::string token = token_->Get(); !token.empty()) {
+        methods->GetSendInitialMetadata()->emplace("token", std::move(token));
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::shared_ptr<const AuthToken> token_;
+};
+
+class TokenInterceptorFactory : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit TokenInterceptorFactory(std::shared_ptr<const AuthToken> token)
+      : token_(std::move(token)) {}
+
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* info) override {
+    // Authenticate is what gets a token: a stale one must not go with it.
+    if (std::string_view(info->method()) == kAuthenticateMethod) return nullptr;
+    return new TokenInterceptor(token_);
+  }
+
+ private:
+  const std::shared_ptr<const AuthToken> token_;
+};
+
+std::shared_ptr<grpc::ChannelCredentials> TlsCredentials(const TlsOptions& tls) {
+  if (!tls.insecure_skip_verify) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = tls.ca_pem;
+    ssl.pem_private_key = tls.key_pem;
+    ssl.pem_cert_chain = tls.cert_pem;
+    return grpc::SslCredentials(ssl);
+  }
+  // No verification at all (Go's InsecureSkipVerify): gRPC's experimental TLS credentials are
+  // the only ones that can skip both the chain and the name checks.
+  namespace ex = grpc::experimental;
+  std::vector<ex::IdentityKeyCertPair> identity;
+  if (!tls.cert_pem.empty()) identity.push_back({tls.key_pem, tls.cert_pem});
+  ex::TlsChannelCredentialsOptions options;
+  options.set_certificate_provider(
+      std::make_shared<ex::StaticDataCertificateProvider>(tls.ca_pem, identity));
+  if (!tls.ca_pem.empty()) options.watch_root_certs();
+  if (!identity.empty()) options.watch_identity_key_cert_pairs();
+  options.set_verify_server_certs(false);
+  options.set_certificate_verifier(std::make_shared<ex::NoOpCertificateVerifier>());
+  options.set_check_call_host(false);
+  return ex::TlsCredentials(options);
+}
+
 }  // namespace
+
+std::string AuthToken::Get() const {
+  absl::MutexLock lock(&mu_);
+  return token_;
+}
+
+void AuthToken::Set(std::string token) {
+  absl::MutexLock lock(&mu_);
+  token_ = std::move(token);
+}
+
+bool IsStaleTokenError(const grpc::Status& status) {
+  const std::string& m = status.error_message();
+  return m == "etcdserver: invalid auth token" ||
+         m == "etcdserver: revision of auth store is old" ||
+         m == "etcdserver: user name is empty";
+}
 
 absl::Status FromGrpc(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
@@ -42,15 +126,24 @@ bool NeverSent(const grpc::Status& status) {
          absl::StrContains(m, "connections to all backends failing");
 }
 
-absl::StatusOr<std::string> ParseEndpoint(std::string_view endpoint) {
+absl::StatusOr<Endpoint> ParseEndpoint(std::string_view endpoint, bool tls_configured) {
+  Endpoint parsed;
   std::string e(endpoint);
-  if (e.rfind("https://", 0) == 0 || e.rfind("unixs://", 0) == 0) {
-    return absl::InvalidArgumentError("TLS endpoints are not supported: " + e);
+  if (absl::StartsWith(e, "unix://") || absl::StartsWith(e, "unixs://")) {
+    return absl::InvalidArgumentError("unix socket endpoints are not supported: " + e);
   }
-  if (e.rfind("http://", 0) == 0) e.erase(0, 7);
+  parsed.tls = tls_configured;
+  if (absl::StartsWith(e, "https://")) {
+    e.erase(0, 8);
+    parsed.tls = true;
+  } else if (absl::StartsWith(e, "http://")) {
+    e.erase(0, 7);
+    parsed.tls = false;
+  }
   while (!e.empty() && e.back() == '/') e.pop_back();
   if (e.empty()) return absl::InvalidArgumentError("bad endpoint \"" + std::string(endpoint) + "\"");
-  return e;
+  parsed.address = std::move(e);
+  return parsed;
 }
 
 Stubs::Stubs(std::shared_ptr<grpc::Channel> ch)
@@ -60,14 +153,25 @@ Stubs::Stubs(std::shared_ptr<grpc::Channel> ch)
       cluster(etcdserverpb::Cluster::NewStub(channel)),
       maintenance(etcdserverpb::Maintenance::NewStub(channel)),
       lock(v3lockpb::Lock::NewStub(channel)),
-      election(v3electionpb::Election::NewStub(channel)) {}
+      election(v3electionpb::Election::NewStub(channel)),
+      auth(etcdserverpb::Auth::NewStub(channel)) {}
 
-Connection::Connection(ClientOptions options, std::vector<std::string> endpoints)
-    : options_(std::move(options)), endpoints_(std::move(endpoints)) {
-  for (const std::string& e : endpoints_) stubs_.push_back(std::make_unique<Stubs>(NewChannel(e)));
+Connection::Connection(ClientOptions options, std::vector<Endpoint> endpoints)
+    : options_(std::move(options)) {
+  insecure_credentials_ = grpc::InsecureChannelCredentials();
+  for (const Endpoint& e : endpoints) {
+    if (e.tls && tls_credentials_ == nullptr) {
+      tls_credentials_ = TlsCredentials(options_.tls.value_or(TlsOptions()));
+    }
+  }
+  for (const Endpoint& e : endpoints) {
+    endpoints_.push_back(e.address);
+    endpoint_tls_.push_back(e.tls);
+    stubs_.push_back(std::make_unique<Stubs>(NewChannel(e)));
+  }
 }
 
-std::shared_ptr<grpc::Channel> Connection::NewChannel(const std::string& target) const {
+std::shared_ptr<grpc::Channel> Connection::NewChannel(const Endpoint& endpoint) const {
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(options_.max_call_send_bytes);
   args.SetMaxReceiveMessageSize(options_.max_call_recv_bytes);
@@ -78,7 +182,15 @@ std::shared_ptr<grpc::Channel> Connection::NewChannel(const std::string& target)
   // Connections of their own: two Clients in one process (a benchmark's connections) do not
   // share a TCP connection.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  const std::shared_ptr<grpc::ChannelCredentials> credentials =
+      !endpoint.tls                 ? insecure_credentials_
+      : tls_credentials_ != nullptr ? tls_credentials_
+                                    : TlsCredentials(options_.tls.value_or(TlsOptions()));
+  if (!has_credentials()) return grpc::CreateCustomChannel(endpoint.address, credentials, args);
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<TokenInterceptorFactory>(token_));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(endpoint.address, credentials,
+                                                                 args, std::move(factories));
 }
 
 absl::StatusOr<std::shared_ptr<Connection>> Connection::Dial(const ClientOptions& options) {
@@ -93,25 +205,58 @@ absl::StatusOr<std::shared_ptr<Connection>> Connection::Dial(const ClientOptions
                      " bytes) must be greater than send limit (", options.max_call_send_bytes,
                      " bytes)"));
   }
-  std::vector<std::string> endpoints;
+  if (options.tls.has_value() && options.tls->cert_pem.empty() != options.tls->key_pem.empty()) {
+    return absl::InvalidArgumentError("TLS: a client certificate needs its key, and a key its "
+                                      "certificate");
+  }
+  std::vector<Endpoint> endpoints;
   for (const std::string& e : options.endpoints) {
-    auto parsed = ParseEndpoint(e);
+    auto parsed = ParseEndpoint(e, options.tls.has_value());
     if (!parsed.ok()) return parsed.status();
     endpoints.push_back(*std::move(parsed));
   }
   std::shared_ptr<Connection> c(new Connection(options, std::move(endpoints)));
   if (options.dial_timeout.count() <= 0) {
     for (const auto& stubs : c->stubs_) stubs->channel->GetState(/*try_to_connect=*/true);
-    return c;
+  } else {
+    auto ready = c->PickReady(Clock::now() + options.dial_timeout);
+    if (!ready.ok()) {
+      VLOG(1) << "etcd client: no endpoint of " << absl::StrJoin(c->endpoints_, ",")
+              << " connected within " << options.dial_timeout.count() << " ms";
+      return ready.status();
+    }
+    c->preferred_ = *ready;
   }
-  auto ready = c->PickReady(Clock::now() + options.dial_timeout);
-  if (!ready.ok()) {
-    VLOG(1) << "etcd client: no endpoint of " << absl::StrJoin(c->endpoints_, ",")
-                 << " connected within " << options.dial_timeout.count() << " ms";
-    return ready.status();
+  if (c->has_credentials()) {
+    // clientv3's dial: a token before the first call, within the dial timeout.
+    const Clock::time_point deadline = options.dial_timeout.count() > 0
+                                           ? Clock::now() + options.dial_timeout
+                                           : c->RequestDeadline();
+    absl::Status s = c->Authenticate(deadline);
+    // A server without auth takes calls without a token: clientv3 goes on too.
+    if (!s.ok() && s.message() != "etcdserver: authentication is not enabled") return s;
   }
-  c->preferred_ = *ready;
   return c;
+}
+
+absl::Status Connection::Authenticate(Clock::time_point deadline) {
+  etcdserverpb::AuthenticateRequest request;
+  request.set_name(options_.username);
+  request.set_password(options_.password);
+  etcdserverpb::AuthenticateResponse response;
+  token_->Set("");
+  absl::Status s = CallImpl(
+      Retry::kRead, deadline,
+      [&](Stubs& stubs, grpc::ClientContext* context) {
+        return stubs.auth->Authenticate(context, request, &response);
+      },
+      /*may_renew_token=*/false);
+  if (!s.ok()) {
+    VLOG(1) << "etcd client: authentication of user " << options_.username << " failed: " << s;
+    return s;
+  }
+  token_->Set(response.token());
+  return absl::OkStatus();
 }
 
 Clock::time_point Connection::RequestDeadline() const {
@@ -151,7 +296,17 @@ void Connection::MarkFailed(int i) {
 
 void Connection::MarkGood(int i) { preferred_.store(i); }
 
+bool Connection::ShouldRetryWithNewToken(const grpc::Status& status) const {
+  if (!IsStaleTokenError(status)) return false;
+  return has_credentials() || status.error_message() == "etcdserver: revision of auth store is old";
+}
+
 absl::Status Connection::Call(Retry retry, Clock::time_point deadline, const CallFn& fn) {
+  return CallImpl(retry, deadline, fn, /*may_renew_token=*/true);
+}
+
+absl::Status Connection::CallImpl(Retry retry, Clock::time_point deadline, const CallFn& fn,
+                                  bool may_renew_token) {
   const int n = size();
   int transport_failures = 0, no_leader = 0;
   for (;;) {
@@ -174,6 +329,17 @@ absl::Status Connection::Call(Retry retry, Clock::time_point deadline, const Cal
       if (may_retry && ++transport_failures <= 2 * n) continue;
       return FromGrpc(s);
     }
+    if (may_renew_token && ShouldRetryWithNewToken(s)) {
+      // clientv3's retry interceptor: a new token (a stale auth revision alone, without
+      // credentials, only needs the call again), then the same call once more.
+      may_renew_token = false;
+      if (has_credentials()) {
+        VLOG(1) << "etcd client: " << s.error_message() << " from " << endpoints_[i]
+                << "; renewing the auth token";
+        if (absl::Status renewed = Authenticate(deadline); !renewed.ok()) return renewed;
+      }
+      continue;
+    }
     if (retry == Retry::kReadOrNoLeader && s.error_message() == "etcdserver: no leader" &&
         ++no_leader < n) {
       MarkFailed(i);
@@ -185,23 +351,29 @@ absl::Status Connection::Call(Retry retry, Clock::time_point deadline, const Cal
 
 absl::Status Connection::CallOn(std::string_view endpoint, Clock::time_point deadline,
                                 const CallFn& fn) {
-  auto target = ParseEndpoint(endpoint);
+  auto target = ParseEndpoint(endpoint, options_.tls.has_value());
   if (!target.ok()) return target.status();
   Stubs* stubs = nullptr;
   std::unique_ptr<Stubs> other;  // an endpoint that is not one of ours: for this call only
   for (int i = 0; i < size(); ++i) {
-    if (endpoints_[i] == *target) stubs = stubs_[i].get();
+    if (endpoints_[i] == target->address) stubs = stubs_[i].get();
   }
   if (stubs == nullptr) {
     other = std::make_unique<Stubs>(NewChannel(*target));
     stubs = other.get();
   }
-  grpc::ClientContext context;
-  if (deadline != kNoDeadline) context.set_deadline(deadline);
-  // Wait for this member to connect (within the deadline) instead of failing at once: the
-  // caller asked for this member and no other.
-  context.set_wait_for_ready(true);
-  return FromGrpc(fn(*stubs, &context));
+  for (bool may_renew_token = true;; may_renew_token = false) {
+    grpc::ClientContext context;
+    if (deadline != kNoDeadline) context.set_deadline(deadline);
+    // Wait for this member to connect (within the deadline) instead of failing at once: the
+    // caller asked for this member and no other.
+    context.set_wait_for_ready(true);
+    const grpc::Status s = fn(*stubs, &context);
+    if (!may_renew_token || !ShouldRetryWithNewToken(s)) return FromGrpc(s);
+    if (has_credentials()) {
+      if (absl::Status renewed = Authenticate(deadline); !renewed.ok()) return renewed;
+    }
+  }
 }
 
 }  // namespace etcd::client::internal

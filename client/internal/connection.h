@@ -18,6 +18,8 @@
 #include "absl/status/statusor.h"
 #include "api/etcdserverpb/rpc.grpc.pb.h"
 #include "api/v3electionpb/v3election.grpc.pb.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "api/v3lockpb/v3lock.grpc.pb.h"
 #include "client/options.h"
 
@@ -52,9 +54,32 @@ bool IsTransportFailure(const grpc::Status& status);
 // had a connection for the call ("failed to connect", "Connection refused").
 bool NeverSent(const grpc::Status& status);
 
-// "host:port" from "host:port", "http://host:port" or "http://host:port/". Errors:
-// InvalidArgument for https:// (no TLS yet) and empty endpoints.
-absl::StatusOr<std::string> ParseEndpoint(std::string_view endpoint);
+// Whether a server error means the call's auth token must be renewed before the call is tried
+// again (clientv3's shouldRefreshToken): "etcdserver: invalid auth token", "etcdserver:
+// revision of auth store is old", "etcdserver: user name is empty".
+bool IsStaleTokenError(const grpc::Status& status);
+
+// One endpoint, as dialed.
+struct Endpoint {
+  std::string address;  // "host:port"
+  bool tls = false;     // whether the connection uses TLS
+};
+
+// Parses "host:port", "http://host:port" or "https://host:port" (a trailing "/" allowed).
+// https:// means TLS; http:// means none; no scheme means TLS when `tls_configured` (clientv3's
+// processCreds). Errors: InvalidArgument for empty endpoints and unix:// / unixs:// ones.
+absl::StatusOr<Endpoint> ParseEndpoint(std::string_view endpoint, bool tls_configured);
+
+// The auth token a Connection's channels send (the "token" metadata). Thread-safe.
+class AuthToken {
+ public:
+  std::string Get() const;
+  void Set(std::string token);
+
+ private:
+  mutable absl::Mutex mu_;
+  std::string token_ ABSL_GUARDED_BY(mu_);
+};
 
 // The service stubs of one endpoint (gRPC stubs are thread-safe).
 struct Stubs {
@@ -66,22 +91,36 @@ struct Stubs {
   std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenance;
   std::unique_ptr<v3lockpb::Lock::Stub> lock;
   std::unique_ptr<v3electionpb::Election::Stub> election;
+  std::unique_ptr<etcdserverpb::Auth::Stub> auth;
 };
 
 // Thread-safe.
 class Connection {
  public:
   // Creates one channel per endpoint and waits (at most options.dial_timeout; not at all when
-  // it is 0) until one is connected. Errors: InvalidArgument for bad options, DeadlineExceeded
-  // "context deadline exceeded" when no endpoint connected in time.
+  // it is 0) until one is connected; then, with a username and password, authenticates
+  // (within the same deadline, or the request timeout when dial_timeout is 0). Errors:
+  // InvalidArgument for bad options, DeadlineExceeded "context deadline exceeded" when no
+  // endpoint connected in time, the server's error when it refused the credentials.
   static absl::StatusOr<std::shared_ptr<Connection>> Dial(const ClientOptions& options);
 
   using CallFn = std::function<grpc::Status(Stubs& stubs, grpc::ClientContext* context)>;
 
   // Runs one call, `fn`, with a fresh ClientContext per attempt carrying `deadline`, on the
   // preferred endpoint first and on the next ones as `retry` allows, until it succeeds, fails
-  // for good, or the deadline passes. Returns the call's status (see FromGrpc).
+  // for good, or the deadline passes. A stale token (IsStaleTokenError) is renewed and the
+  // call tried once more. Returns the call's status (see FromGrpc).
   absl::Status Call(Retry retry, Clock::time_point deadline, const CallFn& fn);
+
+  // Auth.Authenticate with the configured username and password; on success the channels send
+  // the new token from their next call on. Errors: the server's ("etcdserver: authentication
+  // failed, invalid user ID or password", "etcdserver: authentication is not enabled"), or
+  // transport ones as Call.
+  absl::Status Authenticate(Clock::time_point deadline);
+  // Whether calls carry credentials (a username and password were given).
+  bool has_credentials() const {
+    return !options_.username.empty() && !options_.password.empty();
+  }
   // The same on one given endpoint only (no failover): Status, Hash, Defragment of a member.
   absl::Status CallOn(std::string_view endpoint, Clock::time_point deadline, const CallFn& fn);
 
@@ -109,11 +148,20 @@ class Connection {
   const ClientOptions& options() const { return options_; }
 
  private:
-  Connection(ClientOptions options, std::vector<std::string> endpoints);
-  std::shared_ptr<grpc::Channel> NewChannel(const std::string& target) const;
+  Connection(ClientOptions options, std::vector<Endpoint> endpoints);
+  std::shared_ptr<grpc::Channel> NewChannel(const Endpoint& endpoint) const;
+  absl::Status CallImpl(Retry retry, Clock::time_point deadline, const CallFn& fn,
+                        bool may_renew_token);
+  // Whether a call that failed with `status` is tried again (once), after a new token when
+  // there are credentials.
+  bool ShouldRetryWithNewToken(const grpc::Status& status) const;
 
   const ClientOptions options_;
-  const std::vector<std::string> endpoints_;  // "host:port"
+  // Created once: gRPC shares one TLS context between the channels that use them.
+  std::shared_ptr<grpc::ChannelCredentials> insecure_credentials_, tls_credentials_;
+  const std::shared_ptr<AuthToken> token_ = std::make_shared<AuthToken>();
+  std::vector<std::string> endpoints_;  // "host:port"
+  std::vector<bool> endpoint_tls_;      // whether endpoint i uses TLS
   std::vector<std::unique_ptr<Stubs>> stubs_;  // one per endpoint
   std::atomic<int> preferred_{0};
 };
