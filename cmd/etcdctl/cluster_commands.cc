@@ -136,12 +136,10 @@ void AddEndpointCommands(Command& root, Globals& g, std::shared_ptr<bool> cluste
     g.SetupEnvAndDisplay(health);
     std::vector<std::future<EndpointHealth>> checks;
     for (const std::string& ep : EndpointsFromCluster(g, *cluster)) {
-      checks.push_back(std::async(std::launch::async, [&g, ep] {
+      // TLS and credentials as every command's client (read here, before the threads).
+      client::ClientOptions options = g.ClientOptionsFor({ep});
+      checks.push_back(std::async(std::launch::async, [ep, options] {
         EndpointHealth h{.endpoint = ep};
-        client::ClientOptions options{.endpoints = {ep}};
-        options.dial_timeout = std::chrono::milliseconds(0);
-        options.request_timeout =
-            std::chrono::milliseconds(absl::ToInt64Milliseconds(g.flags().command_timeout));
         auto c = client::Client::New(options);
         if (!c.ok()) {
           h.error = std::string(c.status().message());

@@ -7,6 +7,7 @@
 #define ETCD_CMD_ETCDCTL_GLOBAL_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,10 @@
 #include "cmd/etcdctl/printer.h"
 
 namespace etcd::etcdctl {
+
+// Drops gRPC core's log lines (etcdctl discards grpc-go's logs); with `debug`, sends them to
+// stderr again (etcdctl --debug). Call from the main thread before any channel exists.
+void QuietGrpcLogs(bool debug = false);
 
 // Exit codes of etcdctl 3.4 (command/error.go).
 enum ExitCode {
@@ -78,7 +83,8 @@ class Globals {
   // for every global flag the command line did not set (etcd's pkg/flags: a variable whose
   // flag was also given is fatal, "conflicting environment variable ... is shadowed by
   // corresponding command-line flag"; unknown ETCDCTL_ variables are warned about), prints the
-  // flags with --debug, checks TLS, auth and discovery settings and selects the printer.
+  // flags with --debug, checks the TLS flags (empty file names) and discovery settings, asks
+  // for the --user password when it is not given, and selects the printer.
   // `extra_known_env` lists variables the command reads itself (ETCDCTL_WATCH_KEY). Exits on
   // errors, as etcdctl does.
   void Setup(Command& command, const std::vector<std::string>& extra_known_env = {});
@@ -90,18 +96,25 @@ class Globals {
   bool simple_output() const { return flags_.write_out == "simple"; }
 
   // A client for the global endpoints (or `endpoints`), created on first use; exits with
-  // etcdctl's error when the configuration is refused. Calls time out after --command-timeout.
-  // With --user, clientv3 authenticates first: so does this (a refusal exits with code 2 and
-  // the server's words); a token cannot be attached to our client's calls yet, so a successful
-  // authentication exits with code 128 and says so.
+  // etcdctl's error when the configuration is refused (a TLS file: exit 128 with
+  // pkg/transport's words). Calls time out after --command-timeout. With --user, the client
+  // authenticates first, as clientv3 (a refusal exits with code 2 and the server's words,
+  // "etcdserver: authentication failed, invalid user ID or password"), and sends the token
+  // with every call.
   client::Client& Client();
   // `request_timeout` 0: calls without a deadline (watch creation, as etcdctl's watch).
   std::unique_ptr<client::Client> NewClient(const std::vector<std::string>& endpoints);
   std::unique_ptr<client::Client> NewClient(const std::vector<std::string>& endpoints,
                                             absl::Duration request_timeout);
-  // A stub of the Auth service on the endpoint the client would use (our client library has
-  // no Auth API: auth, user and role commands call it directly).
+  // A stub of the Auth service on the channel of the endpoint the client would use, with its
+  // TLS and auth token (our client library has no Auth API: auth, user and role commands call
+  // it directly, without the client's failover and token renewal).
   std::unique_ptr<etcdserverpb::Auth::Stub> AuthStub();
+  // The client options etcdctl's newClientCfg makes for `endpoints` from the global flags:
+  // TLS (--cert, --key, --cacert, --insecure-transport, --insecure-skip-tls-verify), the
+  // --user credentials, --command-timeout. Exits with code 128 when a TLS file is refused.
+  // Not thread-safe on its first call (it reads the files once).
+  client::ClientOptions ClientOptionsFor(const std::vector<std::string>& endpoints);
   // The endpoints after trimming spaces (etcdctl's endpointsFromCmd).
   std::vector<std::string> Endpoints() const;
 
@@ -113,6 +126,13 @@ class Globals {
   Command* root_ = nullptr;
   std::unique_ptr<Printer> display_;
   std::unique_ptr<client::Client> client_;
+
+  // authCfgFromCmd: --user "name:password", or --user and --password, or a prompt.
+  void ResolveCredentials();
+  bool credentials_resolved_ = false;
+  std::string username_, password_;
+  bool tls_resolved_ = false;
+  std::optional<client::TlsOptions> tls_;
 };
 
 }  // namespace etcd::etcdctl

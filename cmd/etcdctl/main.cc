@@ -20,6 +20,9 @@ int Main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   FLAGS_minloglevel = google::GLOG_ERROR;
   google::InitGoogleLogging(argv[0]);
+  // gRPC core's own log lines (failed TLS handshakes, one per connection attempt) are not
+  // etcdctl's: it discards grpc-go's logs unless --debug (Globals::Setup turns them back on).
+  QuietGrpcLogs();
   // etcdctl's main.go: ETCDCTL_API selects the API and is then forgotten.
   const char* api = std::getenv("ETCDCTL_API");
   const std::string api_version = api == nullptr ? "" : api;

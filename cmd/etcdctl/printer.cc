@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -189,8 +190,26 @@ class SimplePrinter : public Printer {
     for (const AlarmMember& a : r.alarms()) Line(GoCompactText(a));
   }
   void DBStatus(const SnapshotStatus& s) override { PrintRows(DBStatusRows(s)); }
-  void AuthResponse(const google::protobuf::Message&, absl::string_view text) override {
-    Out(text);
+  // printer_simple.go: lists print one name a line; user get and role get add what the
+  // server answered to the text the command made ("User: u\nRoles:\n", "Role r\n...").
+  void AuthResponse(const google::protobuf::Message& r, absl::string_view text) override {
+    if (const auto* users = dynamic_cast<const AuthUserListResponse*>(&r)) {
+      for (const std::string& u : users->users()) Line(u);
+    } else if (const auto* roles = dynamic_cast<const AuthRoleListResponse*>(&r)) {
+      for (const std::string& role : roles->roles()) Line(role);
+    } else if (const auto* user = dynamic_cast<const AuthUserGetResponse*>(&r);
+               user != nullptr && absl::EndsWith(text, "\n")) {
+      Out(text.substr(0, text.size() - 1));
+      for (const std::string& role : user->roles()) Out(" " + role);
+      Out("\n");
+    } else if (const auto* role = dynamic_cast<const AuthRoleGetResponse*>(&r);
+               role != nullptr && absl::StartsWith(text, "Role ")) {
+      Line(text.substr(0, text.find('\n')));
+      RolePermissions("KV Read:", *role, authpb::Permission::WRITE);
+      RolePermissions("KV Write:", *role, authpb::Permission::READ);
+    } else {
+      Out(text);
+    }
   }
 
  private:
@@ -205,6 +224,24 @@ class SimplePrinter : public Printer {
     std::string out;
     for (unsigned char c : s) absl::StrAppendFormat(&out, "\\x%02x", c);
     return out;
+  }
+
+  // The permissions of `r` other than `excluded` (READWRITE counts as both), under `title`.
+  static void RolePermissions(absl::string_view title, const AuthRoleGetResponse& r,
+                              authpb::Permission::Type excluded) {
+    Line(title);
+    for (const authpb::Permission& p : r.perm()) {
+      if (p.permtype() == excluded) continue;
+      if (p.range_end().empty()) {
+        Line("\t" + p.key());
+        continue;
+      }
+      std::string line = p.range_end() != std::string(1, '\0')
+                             ? absl::StrCat("\t[", p.key(), ", ", p.range_end(), ")")
+                             : absl::StrCat("\t[", p.key(), ", <open ended>");
+      if (client::PrefixEnd(p.key()) == p.range_end()) absl::StrAppend(&line, " (prefix ", p.key(), ")");
+      Line(line);
+    }
   }
 
   const bool hex_;
