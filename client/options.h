@@ -49,7 +49,8 @@ struct ClientOptions {
   // least one. Calls go to one endpoint at a time and fail over to the next (see client.h).
   // Which endpoints use TLS follows clientv3: "https://" always (with `tls`, or with the
   // system's roots when `tls` is unset), "http://" never (even when `tls` is set), no scheme
-  // when `tls` is set. The server's certificate is verified against the endpoint's host (its
+  // when `tls` is set; decided per endpoint (clientv3 applies the first endpoint's scheme to
+  // all: the same unless a list mixes schemes). The server's certificate is verified against the endpoint's host (its
   // IP address or DNS name, without the port), as grpc-go does for clientv3.
   std::vector<std::string> endpoints;
 
