@@ -1,18 +1,11 @@
 #include "server/snapshot_file.h"
 
-#include <openssl/evp.h>
-
 #include <cstring>
+
+#include "pkg/sha256.h"
 
 namespace etcd::server {
 namespace {
-
-std::string Sha256(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<char*>(digest), len);
-}
 
 void AppendFrame(const std::string& frame, std::string* out) {
   const uint32_t n = static_cast<uint32_t>(frame.size());
@@ -41,18 +34,16 @@ bool ReadRecords(mvcc::BackendReader& reader, size_t max_bytes, peerpb::BackendR
 
 struct SnapshotEncoder::State {
   std::unique_ptr<mvcc::BackendReader> reader;
-  EVP_MD_CTX* sha = EVP_MD_CTX_new();
+  pkg::Sha256 sha;  // of every byte before the trailer
   bool started = false;
   bool records_done = false;
   bool finished = false;
   uint64_t written = 0;  // bytes before the hash so far
-  ~State() { EVP_MD_CTX_free(sha); }
 };
 
 SnapshotEncoder::SnapshotEncoder(std::unique_ptr<mvcc::BackendReader> reader)
     : state_(std::make_unique<State>()) {
   state_->reader = std::move(reader);
-  EVP_DigestInit_ex(state_->sha, EVP_sha256(), nullptr);
 }
 
 SnapshotEncoder::~SnapshotEncoder() = default;
@@ -83,12 +74,9 @@ bool SnapshotEncoder::Next(std::string* out, size_t max_bytes) {
   } else {
     state_->written += out->size();
   }
-  EVP_DigestUpdate(state_->sha, out->data(), out->size());
+  state_->sha.Update(*out);
   if (state_->records_done) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(state_->sha, digest, &len);
-    out->append(reinterpret_cast<char*>(digest), len);
+    out->append(state_->sha.Final());
     state_->finished = true;
   }
   return true;
@@ -122,7 +110,7 @@ absl::StatusOr<SnapshotDecoder> SnapshotDecoder::Open(std::string contents, Hash
   const size_t body = has_hash ? contents.size() - kSnapshotHashBytes : contents.size();
   if (has_hash && check == HashCheck::kRequired) {
     const std::string want = contents.substr(body);
-    const std::string got = Sha256(std::string_view(contents.data(), body));
+    const std::string got = pkg::Sha256::Of(std::string_view(contents.data(), body));
     if (got != want) {
       return absl::DataLossError("expected sha256 " + GoBytes(want) + ", got " + GoBytes(got));
     }

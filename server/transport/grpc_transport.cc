@@ -2,7 +2,6 @@
 
 #include <glog/logging.h>
 #include <grpcpp/grpcpp.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <charconv>
@@ -13,6 +12,7 @@
 #include <thread>
 #include <utility>
 
+#include "pkg/sha256.h"
 #include "server/member_id.h"
 #include "server/url.h"
 
@@ -61,23 +61,6 @@ uint64_t MetadataId(const grpc::ServerContextBase& ctx, const char* key) {
   auto [ptr, ec] = std::from_chars(it->second.data(), end, id, 16);
   return ec == std::errc() && ptr == end ? id : 0;
 }
-
-// SHA-256 over a sequence of byte strings.
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  void Update(std::string_view data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
-  std::string Final() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_, digest, &len);
-    return std::string(reinterpret_cast<char*>(digest), len);
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
 
 grpc::Status ToGrpc(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
@@ -436,7 +419,7 @@ class GrpcTransport::Service final : public peerpb::Peer::CallbackService {
     GrpcTransport* const t_;
     peerpb::SnapshotChunk chunk_;
     std::unique_ptr<SnapshotSink> sink_;
-    Sha256 sha_;
+    pkg::Sha256 sha_;  // of the chunks so far
   };
 
   grpc::Status Check(const grpc::CallbackServerContext& ctx) const {
@@ -544,7 +527,7 @@ void GrpcTransport::SendSnapshot(raftpb::Message m, std::unique_ptr<SnapshotSour
     peerpb::SnapshotChunk chunk;
     *chunk.mutable_message() = std::move(m);
     bool ok = writer->Write(chunk);
-    Sha256 sha;
+    pkg::Sha256 sha;
     uint64_t bytes = 0;
     std::string data;
     while (ok && source->Next(&data)) {
