@@ -227,27 +227,28 @@ std::optional<Op> ParseRequestLine(absl::string_view line) {
   DelFlags del;
   Command root("txn-request", "");
   std::optional<Op> op;
-  Command& put_cmd = AddCommand(root, "put", "");
-  put.Register(put_cmd.flags());
-  put_cmd.run = [&](const Invocation& inv) {
-    auto r = put.Build(inv.args, /*stdin_ok=*/false);
-    op = Op::Put(r.key, r.value, r.options);
-    return 0;
+  // A request kind: its command, with its flags, sets `op` from the arguments.
+  const auto add = [&](const char* name, auto& flags, auto make_op) {
+    Command& cmd = AddCommand(root, name, "");
+    flags.Register(cmd.flags());
+    cmd.run = [&op, &flags, make_op](const Invocation& inv) {
+      op = make_op(flags, inv.args);
+      return 0;
+    };
   };
-  Command& get_cmd = AddCommand(root, "get", "");
-  get.Register(get_cmd.flags());
-  get_cmd.run = [&](const Invocation& inv) {
-    auto [key, o] = get.Build(inv.args);
-    op = Op::Get(key, o);
-    return 0;
-  };
-  Command& del_cmd = AddCommand(root, "del", "");
-  del.Register(del_cmd.flags());
-  del_cmd.run = [&](const Invocation& inv) {
-    auto [key, o] = del.Build(inv.args);
-    op = Op::Delete(key, o);
-    return 0;
-  };
+  using Args = std::vector<std::string>;
+  add("put", put, [](const PutFlags& f, const Args& args) {
+    auto r = f.Build(args, /*stdin_ok=*/false);
+    return Op::Put(r.key, r.value, r.options);
+  });
+  add("get", get, [](const GetFlags& f, const Args& args) {
+    auto [key, o] = f.Build(args);
+    return Op::Get(key, o);
+  });
+  add("del", del, [](const DelFlags& f, const Args& args) {
+    auto [key, o] = f.Build(args);
+    return Op::Delete(key, o);
+  });
   ParsedCommandLine parsed;
   if (!ParseCommandLine(root, args, parsed).ok() || parsed.help || !parsed.command->run) {
     return std::nullopt;
