@@ -23,6 +23,36 @@ std::string ReadAllStdin() {
   return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
 }
 
+// The key and the range options of get and del (etcdctl's getGetOp and getDelOp): a second
+// argument is the range end, refused with --prefix or --from-key; an empty key with either of
+// those means every key. Exits on a bad argument. REQUIRES: !args.empty().
+template <typename Options>
+std::string KeyRange(const std::vector<std::string>& args, bool prefix, bool from_key,
+                     Options* o) {
+  std::string key = args[0];
+  if (args.size() > 1) {
+    if (prefix || from_key) {
+      ExitWithError(kExitBadArgs, "too many arguments, only accept one argument when "
+                                  "`--prefix` or `--from-key` is set");
+    }
+    o->range_end = args[1];
+  }
+  if (prefix) {
+    if (key.empty()) {
+      key = std::string(1, '\0');
+      o->from_key = true;
+    } else {
+      o->prefix = true;
+    }
+  }
+  if (from_key) {
+    if (key.empty()) key = std::string(1, '\0');
+    o->from_key = true;
+    o->prefix = false;
+  }
+  return key;
+}
+
 // ---- get ----
 
 struct GetFlags {
@@ -63,14 +93,7 @@ struct GetFlags {
     } else if (consistency != "l") {
       ExitWithError(kExitBadFeature, "unknown consistency flag " + GoQuoted(consistency));
     }
-    std::string key = args[0];
-    if (args.size() > 1) {
-      if (prefix || from_key) {
-        ExitWithError(kExitBadArgs, "too many arguments, only accept one argument when "
-                                    "`--prefix` or `--from-key` is set");
-      }
-      o.range_end = args[1];
-    }
+    const std::string key = KeyRange(args, prefix, from_key, &o);
     o.limit = limit;
     if (rev > 0) o.revision = rev;
     const std::string ord = absl::AsciiStrToUpper(order);
@@ -99,19 +122,6 @@ struct GetFlags {
     if (o.sort_target == etcdserverpb::RangeRequest::KEY &&
         o.sort_order == etcdserverpb::RangeRequest::ASCEND) {
       o.sort_order = etcdserverpb::RangeRequest::NONE;
-    }
-    if (prefix) {
-      if (key.empty()) {
-        key = std::string(1, '\0');
-        o.from_key = true;
-      } else {
-        o.prefix = true;
-      }
-    }
-    if (from_key) {
-      if (key.empty()) key = std::string(1, '\0');
-      o.from_key = true;
-      o.prefix = false;
     }
     o.keys_only = keys_only;
     return {key, o};
@@ -189,28 +199,8 @@ struct DelFlags {
                     "`--prefix` and `--from-key` cannot be set at the same time, choose one");
     }
     client::DeleteOptions o;
-    std::string key = args[0];
-    if (args.size() > 1) {
-      if (prefix || from_key) {
-        ExitWithError(kExitBadArgs, "too many arguments, only accept one argument when "
-                                    "`--prefix` or `--from-key` is set");
-      }
-      o.range_end = args[1];
-    }
-    if (prefix) {
-      if (key.empty()) {
-        key = std::string(1, '\0');
-        o.from_key = true;
-      } else {
-        o.prefix = true;
-      }
-    }
+    const std::string key = KeyRange(args, prefix, from_key, &o);
     o.prev_kv = prev_kv;
-    if (from_key) {
-      if (key.empty()) key = std::string(1, '\0');
-      o.from_key = true;
-      o.prefix = false;
-    }
     return {key, o};
   }
 };
