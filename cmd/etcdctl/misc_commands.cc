@@ -355,18 +355,63 @@ using etcdserverpb::AuthUserRevokeRoleRequest;
 
 void AddAuthCommands(Command& root, Globals& g) {
   Command& auth = AddCommand(root, "auth <enable or disable>", "Enable or disable authentication");
-  AddAuthCommand<AuthEnableRequest>(
-      auth, g, "enable", "Enables authentication", 0, 0,
-      "auth enable command does not accept any arguments", &AuthStub::AuthEnable,
-      [](const Invocation&) {
-        return std::pair{AuthEnableRequest(), std::string("Authentication Enabled\n")};
-      });
-  AddAuthCommand<AuthDisableRequest>(
-      auth, g, "disable", "Disables authentication", 0, 0,
-      "auth disable command does not accept any arguments", &AuthStub::AuthDisable,
-      [](const Invocation&) {
-        return std::pair{AuthDisableRequest(), std::string("Authentication Disabled\n")};
-      });
+  // Both print their line whatever the output format (etcdctl 3.4 Println's it). `enable`
+  // answers the server's "root user does not have root role" as etcdctl 3.4 does: it adds the
+  // root role, grants it to root, and enables again, all within one command timeout.
+  Command& enable = AddCommand(auth, "enable", "Enables authentication");
+  enable.run = [&g, &enable](const Invocation& inv) {
+    if (!inv.args.empty()) {
+      ExitWithError(kExitBadArgs, "auth enable command does not accept any arguments");
+    }
+    g.Setup(enable);
+    auto stub = g.AuthStub();
+    const auto deadline = std::chrono::system_clock::now() +
+                          absl::ToChronoMilliseconds(g.flags().command_timeout);
+    auto call = [&](auto method, const auto& request, auto response) {
+      grpc::ClientContext context;
+      context.set_deadline(deadline);
+      return FromGrpcStatus(((*stub).*method)(&context, request, &response));
+    };
+    absl::Status s;
+    while (true) {
+      s = call(&AuthStub::AuthEnable, AuthEnableRequest(), etcdserverpb::AuthEnableResponse());
+      if (s.ok() || s.message() != "etcdserver: root user does not have root role") break;
+      AuthRoleAddRequest role;
+      role.set_name("root");
+      s = call(&AuthStub::RoleAdd, role, etcdserverpb::AuthRoleAddResponse());
+      if (!s.ok()) break;
+      AuthUserGrantRoleRequest grant;
+      grant.set_user("root");
+      grant.set_role("root");
+      s = call(&AuthStub::UserGrantRole, grant, etcdserverpb::AuthUserGrantRoleResponse());
+      if (!s.ok()) break;
+    }
+    if (!s.ok()) {
+      LogUnaryFailure(s, g.Client().CurrentEndpoint());
+      ExitWithError(kExitError, ErrorText(s));
+    }
+    std::cout << "Authentication Enabled" << std::endl;
+    return 0;
+  };
+  Command& disable = AddCommand(auth, "disable", "Disables authentication");
+  disable.run = [&g, &disable](const Invocation& inv) {
+    if (!inv.args.empty()) {
+      ExitWithError(kExitBadArgs, "auth disable command does not accept any arguments");
+    }
+    g.Setup(disable);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         absl::ToChronoMilliseconds(g.flags().command_timeout));
+    etcdserverpb::AuthDisableResponse response;
+    if (absl::Status s =
+            FromGrpcStatus(g.AuthStub()->AuthDisable(&context, AuthDisableRequest(), &response));
+        !s.ok()) {
+      LogUnaryFailure(s, g.Client().CurrentEndpoint());
+      ExitWithError(kExitError, ErrorText(s));
+    }
+    std::cout << "Authentication Disabled" << std::endl;
+    return 0;
+  };
 }
 
 void AddUserCommands(Command& root, Globals& g) {
