@@ -17,11 +17,13 @@
 #ifndef ETCD_SERVER_SNAPSHOT_FILE_H_
 #define ETCD_SERVER_SNAPSHOT_FILE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "mvcc/backend.h"
 #include "server/transport/peer.pb.h"
@@ -50,26 +52,74 @@ class SnapshotEncoder {
   std::unique_ptr<State> state_;
 };
 
-// Whether SnapshotDecoder::Open verifies the SHA-256 trailer (etcdctl's --skip-hash-check).
+// Whether SnapshotDecoder::OpenFile verifies the SHA-256 trailer (etcdctl's --skip-hash-check).
 enum class HashCheck { kRequired, kSkip };
 
-// Reads a whole snapshot file's bytes: checks the magic and (unless skipped) the hash first,
-// then gives the records. A file has a hash trailer when its size is 32 more than a multiple
-// of 512 (etcd's rule); with kSkip a trailer is dropped unchecked and a file without one is read
-// as it is. Errors (DataLoss, etcd's words where etcd has them): "not a snapshot file",
-// "expected sha256 [<bytes>], got [<bytes>]" (changed or cut), "snapshot missing hash but
-// --skip-hash-check=false", "snapshot file is truncated" (a frame runs past the end).
+// Reads a snapshot file from disk a frame at a time, so that restoring or summarising a
+// multi-GB backup needs no more memory than one frame.
+//
+//   auto decoder = SnapshotDecoder::OpenFile(path);
+//   if (!decoder.ok()) return decoder.status();
+//   peerpb::BackendRecords records;
+//   while ((*decoder)->Next(&records)) { ... }
+//   if (!(*decoder)->status().ok()) return (*decoder)->status();
+//
+// OpenFile checks the magic, then (unless skipped) the hash by streaming the file's body
+// through SHA-256, then the framing (the frame lengths up to the end marker, by seeking), so
+// that a file it accepts has whole frames. A file has a hash trailer when its size is 32 more
+// than a multiple of 512 (etcd's rule); with kSkip a trailer is dropped unchecked and a file
+// without one is read as it is.
+//
+// Errors of OpenFile (etcd's words where etcd has them, Go's os.PathError text for the file):
+//   NotFound: "open <path>: no such file or directory";
+//   PermissionDenied: "open <path>: permission denied";
+//   InvalidArgument: "read <path>: is a directory";
+//   DataLoss: "not a snapshot file", "expected sha256 [<bytes>], got [<bytes>]" (changed or
+//     cut), "snapshot missing hash but --skip-hash-check=false", "snapshot file is truncated"
+//     (a frame runs past the end), "read <path>: <reason>" (the disk failed).
+// Next returns false at the end and on an error; status() then tells which: DataLoss for a
+// frame that does not parse ("snapshot frame at byte <offset> does not parse", possible with
+// kSkip or a file written wrong), a read error, or a file that changed since OpenFile.
+//
+// Memory: one frame (SnapshotEncoder writes frames of about 1 MiB; the largest frame of the
+// file in general) and, during OpenFile only, a 1 MiB read buffer for the hash; not the file.
+// max_buffered_bytes() reports the most held at once, for tests.
+//
+// Thread-safety: a decoder is used by one thread at a time. The file is read while the
+// decoder lives (it holds it open); it must not be changed meanwhile.
 class SnapshotDecoder {
  public:
-  static absl::StatusOr<SnapshotDecoder> Open(std::string contents,
-                                              HashCheck check = HashCheck::kRequired);
-  // The next frame's records; false at the end.
+  static absl::StatusOr<std::unique_ptr<SnapshotDecoder>> OpenFile(
+      const std::string& path, HashCheck check = HashCheck::kRequired);
+  ~SnapshotDecoder();
+  SnapshotDecoder(const SnapshotDecoder&) = delete;
+  SnapshotDecoder& operator=(const SnapshotDecoder&) = delete;
+
+  // The next frame's records; false at the end or on an error (see status()).
   bool Next(peerpb::BackendRecords* out);
+  // OK unless Next met an error (then DataLoss, or the read error); Next stops at the first.
+  absl::Status status() const { return status_; }
+
+  // The file's size in bytes, trailer included.
+  uint64_t file_size() const { return file_size_; }
+  // The most bytes the decoder's buffers held at once so far (the hash buffer, a frame).
+  size_t max_buffered_bytes() const { return max_buffered_bytes_; }
 
  private:
-  explicit SnapshotDecoder(std::string contents) : contents_(std::move(contents)) {}
-  std::string contents_;
-  size_t pos_ = 8;
+  SnapshotDecoder(std::string path, int fd, uint64_t file_size);
+  absl::Status ReadAt(uint64_t offset, size_t n, char* out);
+  absl::Status VerifyHash(uint64_t body_size);
+  absl::Status CheckFraming(uint64_t body_size);
+  void Buffered(size_t bytes) { max_buffered_bytes_ = std::max(max_buffered_bytes_, bytes); }
+
+  const std::string path_;
+  const int fd_;  // owned, read-only
+  const uint64_t file_size_;
+  uint64_t pos_ = 8;         // the next frame's length
+  uint64_t frames_end_ = 0;  // the end marker's offset. Invariant: pos_ <= frames_end_
+  std::string frame_;        // reused by Next
+  absl::Status status_;
+  size_t max_buffered_bytes_ = 0;
 };
 
 }  // namespace etcd::server

@@ -1,8 +1,6 @@
 #include "server/snapshot_restore.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "mvcc/backend.h"
 #include "mvcc/kv_store.h"
@@ -21,18 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The whole file, or etcd's error for a file that cannot be opened (Go's os.PathError text).
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    return absl::NotFoundError("open " + path + ": no such file or directory");
+// OpenFile's error, with the path for a file that is not a snapshot (etcdctl's words).
+absl::Status OpenError(const absl::Status& s, const std::string& path) {
+  if (s.message() == "not a snapshot file") {
+    return absl::DataLossError("not a snapshot file: " + path);
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::PermissionDeniedError("open " + path + ": permission denied");
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return absl::DataLossError("read " + path + ": input/output error");
-  return std::move(out).str();
+  return s;
 }
 
 bool KnownBucket(uint32_t bucket) {
@@ -64,6 +56,7 @@ absl::Status WriteBackend(SnapshotDecoder& decoder, const std::string& db_dir,
     }
     if (absl::Status s = (*backend)->Write(batch); !s.ok()) return s;
   }
+  if (!decoder.status().ok()) return decoder.status();
   if (absl::Status s = mvcc::WriteConsistentIndex(**backend, consistent_index); !s.ok()) {
     return s;
   }
@@ -132,20 +125,13 @@ absl::Status RestoreSnapshot(const RestoreOptions& options) {
   }
   const std::string snap_dir = (fs::path(data_dir) / "member" / "snap").string();
 
-  auto contents = ReadWholeFile(options.snapshot_path);
-  if (!contents.ok()) return contents.status();
-  auto decoder = SnapshotDecoder::Open(
-      std::move(*contents), options.skip_hash_check ? HashCheck::kSkip : HashCheck::kRequired);
-  if (!decoder.ok()) {
-    if (decoder.status().message() == "not a snapshot file") {
-      return absl::DataLossError("not a snapshot file: " + options.snapshot_path);
-    }
-    return decoder.status();
-  }
+  auto decoder = SnapshotDecoder::OpenFile(
+      options.snapshot_path, options.skip_hash_check ? HashCheck::kSkip : HashCheck::kRequired);
+  if (!decoder.ok()) return OpenError(decoder.status(), options.snapshot_path);
 
   fs::create_directories(snap_dir, ec);
   if (ec) return absl::InternalError("cannot create " + snap_dir + ": " + ec.message());
-  absl::Status s = WriteBackend(*decoder, (fs::path(snap_dir) / "db").string(),
+  absl::Status s = WriteBackend(**decoder, (fs::path(snap_dir) / "db").string(),
                                 cluster->members.size());
   if (s.ok()) s = WriteWalAndSnapshot(*cluster, wal_dir, snap_dir);
   if (!s.ok()) {
@@ -156,24 +142,18 @@ absl::Status RestoreSnapshot(const RestoreOptions& options) {
 }
 
 absl::StatusOr<SnapshotFileStatus> ReadSnapshotStatus(const std::string& path) {
-  auto contents = ReadWholeFile(path);
-  if (!contents.ok()) {
-    if (absl::IsNotFound(contents.status())) {
+  auto decoder = SnapshotDecoder::OpenFile(path);
+  if (!decoder.ok()) {
+    // etcdctl stats the file first.
+    if (absl::IsNotFound(decoder.status())) {
       return absl::NotFoundError("stat " + path + ": no such file or directory");
     }
-    return contents.status();
+    return OpenError(decoder.status(), path);
   }
   SnapshotFileStatus status;
-  status.total_size = static_cast<int64_t>(contents->size());
-  auto decoder = SnapshotDecoder::Open(std::move(*contents));
-  if (!decoder.ok()) {
-    if (decoder.status().message() == "not a snapshot file") {
-      return absl::DataLossError("not a snapshot file: " + path);
-    }
-    return decoder.status();
-  }
+  status.total_size = static_cast<int64_t>((*decoder)->file_size());
   peerpb::BackendRecords records;
-  while (decoder->Next(&records)) {
+  while ((*decoder)->Next(&records)) {
     for (const peerpb::BackendRecord& r : records.records()) {
       const char bucket = static_cast<char>(r.bucket());
       status.hash = wal::crc32c::Extend(status.hash, &bucket, 1);
@@ -185,6 +165,7 @@ absl::StatusOr<SnapshotFileStatus> ReadSnapshotStatus(const std::string& path) {
       ++status.total_keys;
     }
   }
+  if (!(*decoder)->status().ok()) return (*decoder)->status();
   return status;
 }
 

@@ -42,9 +42,14 @@ struct RestoreOptions {
 //     --initial-advertise-peer-urls=..."), "initial cluster ... has duplicate url";
 //   AlreadyExists: "data-dir \"d\" exists", "wal-dir \"w\" exists";
 //   NotFound: "open <path>: no such file or directory" (no snapshot file);
-//   DataLoss: "expected sha256 <hex>, got <hex>" (the file was changed or truncated),
-//     "snapshot missing hash but --skip-hash-check=false", "not a snapshot file: <path>";
+//   PermissionDenied: "open <path>: permission denied";
+//   DataLoss: "expected sha256 [<bytes>], got [<bytes>]" (the file was changed or truncated),
+//     "snapshot missing hash but --skip-hash-check=false", "not a snapshot file: <path>",
+//     "snapshot file is truncated" (with --skip-hash-check: a frame runs past the end),
+//     "snapshot frame at byte <offset> does not parse", "read <path>: <reason>";
 //   IOError/Internal: writing the backend or the WAL failed.
+// Memory: the snapshot is streamed a frame (about 1 MiB) at a time, whatever its size
+// (SnapshotDecoder::OpenFile).
 absl::Status RestoreSnapshot(const RestoreOptions& options);
 
 // What `etcdctl snapshot status` prints of a snapshot file.
@@ -55,8 +60,10 @@ struct SnapshotFileStatus {
   int64_t total_size = 0;   // the file's size, bytes
 };
 
-// Reads and checks a snapshot file (magic and SHA-256 trailer) and summarises it.
-// Errors: NotFound for a missing file, DataLoss as RestoreSnapshot's.
+// Reads and checks a snapshot file (magic and SHA-256 trailer) and summarises it, streaming it
+// a frame at a time as RestoreSnapshot does.
+// Errors: NotFound "stat <path>: no such file or directory" for a missing file, otherwise as
+// RestoreSnapshot's reading of the file (PermissionDenied, DataLoss).
 absl::StatusOr<SnapshotFileStatus> ReadSnapshotStatus(const std::string& path);
 
 }  // namespace etcd::server

@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "server/etcd_server.h"
+#include "pkg/sha256.h"
 #include "server/member_id.h"
 #include "server/snapshot_file.h"
 #include "testing/process.h"
@@ -214,6 +215,27 @@ TEST_F(SnapshotRestoreTest, RefusesBadInputAndLeavesNothingBehind) {
   WriteFile(*root_ + "/cut.db", bytes.substr(0, bytes.size() - 100));
   EXPECT_EQ(restore([&](RestoreOptions& o) { o.snapshot_path = *root_ + "/cut.db"; }),
             "snapshot missing hash but --skip-hash-check=false");
+  // Cut in the middle of its first frame: refused even when the hash is not checked.
+  std::string torn = bytes.substr(0, 12 + 100);
+  ASSERT_NE(torn.size() % 512, kSnapshotHashBytes);
+  WriteFile(*root_ + "/torn.db", torn);
+  EXPECT_EQ(restore([&](RestoreOptions& o) {
+              o.snapshot_path = *root_ + "/torn.db";
+              o.skip_hash_check = true;
+            }),
+            "snapshot file is truncated");
+  // A frame that does not parse, under a hash that matches: found while restoring, after the
+  // directories were made, which are removed.
+  std::string unparsable = bytes.substr(0, bytes.size() - kSnapshotHashBytes);
+  unparsable[12] = 0x0f;  // the first frame's first tag: field 1, wire type 7 (none such)
+  unparsable += pkg::Sha256::Of(unparsable);
+  WriteFile(*root_ + "/unparsable.db", unparsable);
+  EXPECT_EQ(restore([&](RestoreOptions& o) { o.snapshot_path = *root_ + "/unparsable.db"; }),
+            "snapshot frame at byte 8 does not parse");
+  EXPECT_EQ(ReadSnapshotStatus(*root_ + "/unparsable.db").status(),
+            absl::DataLossError("snapshot frame at byte 8 does not parse"));
+  EXPECT_EQ(ReadSnapshotStatus(*root_ + "/flipped.db").status().code(),
+            absl::StatusCode::kDataLoss);
   EXPECT_EQ(restore([&](RestoreOptions& o) { o.snapshot_path = *root_ + "/none.db"; }),
             "open " + *root_ + "/none.db: no such file or directory");
   EXPECT_EQ(restore([](RestoreOptions& o) { o.name = "other"; }),

@@ -94,15 +94,16 @@ TEST(MaintenanceTest, SnapshotSaveStreamsAVerifiableCopyOfTheBackend) {
   ASSERT_TRUE(save.ok());
   EXPECT_EQ(save->exit_code, 0) << save->err;
   EXPECT_EQ(save->out, "Snapshot saved at " + path + "\n");
-  auto decoder = server::SnapshotDecoder::Open(ReadFile(path));
+  auto decoder = server::SnapshotDecoder::OpenFile(path);
   ASSERT_TRUE(decoder.ok()) << decoder.status();
   int key_records = 0;
   peerpb::BackendRecords records;
-  while (decoder->Next(&records)) {
+  while ((*decoder)->Next(&records)) {
     for (const auto& r : records.records()) {
       if (r.bucket() == static_cast<uint32_t>('k')) ++key_records;
     }
   }
+  EXPECT_TRUE((*decoder)->status().ok()) << (*decoder)->status();
   EXPECT_EQ(key_records, 500);
 }
 
