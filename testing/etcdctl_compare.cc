@@ -71,10 +71,6 @@ Outcome RunSide(const Side& side, const std::vector<std::string>& args, const St
   std::map<std::string, std::string> env;
   for (const auto& [k, v] : o.env) env[k] = Substitute(v, side);
   auto r = RunCommand(argv, env, Substitute(o.input, side), o.timeout);
-  for (int retry = 0; retry < o.hang_retries && !r.ok() && absl::IsDeadlineExceeded(r.status());
-       ++retry) {
-    r = RunCommand(argv, env, Substitute(o.input, side), o.timeout);
-  }
   EXPECT_TRUE(r.ok()) << r.status();
   if (!r.ok()) return {};
   Outcome out;

@@ -48,9 +48,6 @@ struct StepOptions {
   bool compare_stderr = false;               // endpoint health prints there
   std::string proto_type;                    // -w protobuf: decode as this message
   std::vector<std::pair<std::string, std::string>> masks;  // more masks for this step
-  // A watch with a start revision that our server leaves unanswered (see the README) is run
-  // again: how many times, and after how long.
-  int hang_retries = 0;
   std::chrono::milliseconds timeout = std::chrono::seconds(30);
 };
 

@@ -238,6 +238,19 @@ void Globals::ResolveCredentials() {
   }
 }
 
+std::optional<client::TlsOptions> Globals::TlsFromFlags(const std::string& cert,
+                                                        const std::string& key,
+                                                        const std::string& cacert,
+                                                        bool insecure_transport) {
+  if (!cert.empty() || !key.empty() || !cacert.empty()) {
+    auto tls = client::TlsOptions::FromFiles(cert, key, cacert);
+    if (!tls.ok()) ExitWithError(kExitBadArgs, tls.status().message());
+    return *std::move(tls);
+  }
+  if (!insecure_transport) return client::TlsOptions();
+  return std::nullopt;
+}
+
 client::ClientOptions Globals::ClientOptionsFor(const std::vector<std::string>& endpoints) {
   // newClientCfg: TLS as soon as one of --cert, --key, --cacert is given (the files are read
   // and checked now, with pkg/transport's words and exit code 128), or an empty TLS
@@ -245,13 +258,7 @@ client::ClientOptions Globals::ClientOptionsFor(const std::vector<std::string>& 
   // one of those (an https:// endpoint alone verifies with the system's roots, as clientv3).
   if (!tls_resolved_) {
     tls_resolved_ = true;
-    if (!flags_.cert.empty() || !flags_.key.empty() || !flags_.cacert.empty()) {
-      auto tls = client::TlsOptions::FromFiles(flags_.cert, flags_.key, flags_.cacert);
-      if (!tls.ok()) ExitWithError(kExitBadArgs, tls.status().message());
-      tls_ = *std::move(tls);
-    } else if (!flags_.insecure_transport) {
-      tls_ = client::TlsOptions();
-    }
+    tls_ = TlsFromFlags(flags_.cert, flags_.key, flags_.cacert, flags_.insecure_transport);
     if (tls_.has_value() && flags_.insecure_skip_tls_verify) tls_->insecure_skip_verify = true;
   }
   ResolveCredentials();

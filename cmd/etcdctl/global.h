@@ -110,6 +110,13 @@ class Globals {
   // TLS and auth token (our client library has no Auth API: auth, user and role commands call
   // it directly, without the client's failover and token renewal).
   std::unique_ptr<etcdserverpb::Auth::Stub> AuthStub();
+  // etcdctl's secureCfg: TLS as soon as one of `cert`, `key`, `cacert` is given (the files are
+  // read and checked now; a refusal exits with code 128 and pkg/transport's words), an empty
+  // TLS configuration (system roots) when `insecure_transport` is false, else none.
+  static std::optional<client::TlsOptions> TlsFromFlags(const std::string& cert,
+                                                        const std::string& key,
+                                                        const std::string& cacert,
+                                                        bool insecure_transport);
   // The client options etcdctl's newClientCfg makes for `endpoints` from the global flags:
   // TLS (--cert, --key, --cacert, --insecure-transport, --insecure-skip-tls-verify), the
   // --user credentials, --command-timeout. Exits with code 128 when a TLS file is refused.

@@ -57,11 +57,15 @@ void AddMakeMirrorCommand(Command& root, Globals& g) {
                    "Disable transport security for client connections");
   cmd.run = [&g, &cmd, f](const Invocation& inv) -> int {
     if (inv.args.size() != 1) ExitWithError(kExitBadArgs, "make-mirror takes one destination argument");
-    if (!f->cert.empty() || !f->key.empty() || !f->cacert.empty() || !f->insecure_transport) {
-      ExitWithError(kExitBadArgs, "TLS for the destination is not supported by this etcdctl yet");
-    }
     g.Setup(cmd);
-    std::unique_ptr<client::Client> dest = g.NewClient({inv.args[0]});
+    // The destination: its own TLS flags (--dest-*), no credentials, the global timeouts.
+    client::ClientOptions dest_options;
+    dest_options.endpoints = {inv.args[0]};
+    dest_options.tls = Globals::TlsFromFlags(f->cert, f->key, f->cacert, f->insecure_transport);
+    dest_options.request_timeout = absl::ToChronoMilliseconds(g.flags().command_timeout);
+    auto dest_client = client::Client::New(dest_options);
+    if (!dest_client.ok()) ExitWithError(kExitBadConnection, dest_client.status().message());
+    std::unique_ptr<client::Client> dest = std::move(*dest_client);
     client::Client& src = g.Client();
     std::atomic<int64_t> total{0};
     std::thread([&total] {

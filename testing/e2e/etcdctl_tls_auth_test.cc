@@ -268,6 +268,55 @@ TEST_F(EtcdctlTlsAuthTest, TlsErrors) {
   EXPECT_EQ(plain.error, deadline);
 }
 
+// make-mirror to a TLS destination with its own --dest-* files: each twin's tool mirrors its
+// twin into the other twin; a refused destination file exits as etcdctl does.
+TEST_F(EtcdctlTlsAuthTest, MakeMirrorToTlsDestination) {
+  t_.Both({"put", "mm/a", "1"});
+  std::vector<Process> mirrors;
+  for (Side* side : {&t_.real, &t_.ours}) {
+    const std::string dest = side == &t_.real ? t_.ours.endpoints : t_.real.endpoints;
+    std::vector<std::string> argv = {side->binary, "--endpoints=" + side->endpoints};
+    argv.insert(argv.end(), side->global_args.begin(), side->global_args.end());
+    for (const std::string& a : std::vector<std::string>{
+             "make-mirror", "--prefix", "mm/", "--dest-prefix", "copy-" + side->name + "/",
+          "--dest-cacert", Cert("ca.crt"), "--dest-cert", Cert("client.crt"), "--dest-key",
+          Cert("client.key"), dest}) {
+      argv.push_back(a);
+    }
+    auto p = Process::Start(argv, {}, NewTempDir("mirror-" + side->name) + "/log");
+    ASSERT_TRUE(p.ok()) << p.status();
+    mirrors.push_back(std::move(*p));
+  }
+  t_.Both({"put", "mm/b", "2"});
+  // Each twin receives the other's keys: the real tool's copy on twin B, ours on twin A.
+  const auto keys_on = [&](const std::string& endpoint, const std::string& prefix) {
+    std::vector<std::string> argv = {t_.real.binary, "--endpoints=" + endpoint};
+    for (const std::string& a : Tls()) argv.push_back(a);
+    for (const char* a : {"get", "--prefix", "--keys-only"}) argv.push_back(a);
+    argv.push_back(prefix);
+    auto r = RunCommand(argv);
+    return r.ok() ? r->out : r.status().ToString();
+  };
+  const std::string want_ours = "copy-ours/a\n\ncopy-ours/b\n\n";
+  const std::string want_real = "copy-real/a\n\ncopy-real/b\n\n";
+  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  std::string on_a, on_b;
+  while (std::chrono::steady_clock::now() < deadline) {
+    on_a = keys_on(t_.real.endpoints, "copy-ours/");
+    on_b = keys_on(t_.ours.endpoints, "copy-real/");
+    if (on_a == want_ours && on_b == want_real) break;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_EQ(on_a, want_ours) << "our etcdctl's mirror";
+  EXPECT_EQ(on_b, want_real) << "the real etcdctl's mirror";
+  for (Process& p : mirrors) p.Kill();
+  // Destination files refused as the global ones.
+  Outcome missing = t_.Both({"make-mirror", "--dest-cacert", Cert("nope.crt"), "{ep}"});
+  EXPECT_EQ(missing.exit_code, 128);
+  EXPECT_EQ(missing.error, "Error: open " + Cert("nope.crt") + ": no such file or directory");
+  t_.Both({"make-mirror", "--dest-cert", Cert("client.crt"), "{ep}"});
+}
+
 TEST_F(EtcdctlTlsAuthTest, AuthUsersAndRoles) {
   // Setup, auth still off.
   Outcome root = t_.Both({"user", "add", "root:rootpw"});
