@@ -73,12 +73,6 @@ TEST(DaemonTest, DataDirThatIsAFileStopsStartupWithAClearMessage) {
   EXPECT_NE(o.err.find("not a directory"), std::string::npos) << o.err;
 }
 
-std::vector<std::string> MemberNames(const EtcdProcess& etcd) {
-  auto r = etcd.Etcdctl({"member", "list"});
-  EXPECT_TRUE(r.ok() && r->exit_code == 0);
-  return r.ok() ? std::vector<std::string>{r->out} : std::vector<std::string>{};
-}
-
 TEST(DaemonTest, StartsFromEnvironmentVariables) {
   const std::string dir = NewTempDir("env");
   const int client = FreePort(), peer = FreePort();

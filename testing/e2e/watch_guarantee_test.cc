@@ -232,7 +232,9 @@ void RunScenario(bool compact) {
   for (size_t i = 0; i < specs.size(); ++i) {
     Check(recorded[i], history.For(specs[i].key, specs[i].end, specs[i].start),
           "watcher " + std::to_string(i));
-    if (!compact) EXPECT_EQ(recorded[i].compact_revision, 0);
+    if (!compact) {
+      EXPECT_EQ(recorded[i].compact_revision, 0);
+    }
   }
 }
 
