@@ -1,6 +1,7 @@
 // TlsOptions::FromFiles: etcd 3.4's pkg/transport TLSInfo.ClientConfig checks (and Go's
 // crypto/tls and crypto/x509 words for what they refuse), with OpenSSL's libcrypto doing the
 // parsing. gRPC would only fail the handshake later, with nothing to tell the user why.
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -70,23 +71,21 @@ std::vector<PemBlock> PemBlocks(const std::string& text) {
   return blocks;
 }
 
-// Reads one DER element of `tag` at `*pos` of `der`; on success moves `*pos` past it and
-// returns its contents' [begin, end).
-bool ReadDer(const std::string& der, size_t* pos, unsigned char tag, size_t* begin, size_t* end) {
-  size_t p = *pos;
-  if (p + 2 > der.size() || static_cast<unsigned char>(der[p]) != tag) return false;
-  size_t length = static_cast<unsigned char>(der[p + 1]);
-  p += 2;
-  if (length & 0x80) {
-    const size_t bytes = length & 0x7f;
-    if (bytes == 0 || bytes > 4 || p + bytes > der.size()) return false;
-    length = 0;
-    for (size_t i = 0; i < bytes; ++i) length = (length << 8) | static_cast<unsigned char>(der[p++]);
+// Whether `*p` (`*remaining` bytes) starts with a DER SEQUENCE whose contents fit (OpenSSL's
+// ASN1_get_object reads the header); if so moves `*p` to its contents and sets `*remaining` to
+// their length.
+bool EnterSequence(const unsigned char** p, long* remaining) {
+  const unsigned char* q = *p;
+  long length = 0;
+  int tag = 0, xclass = 0;
+  const int ret = ASN1_get_object(&q, &length, &tag, &xclass, *remaining);
+  // 0x80: an error or contents longer than what is left; 0x01: indefinite length (not DER).
+  if ((ret & 0x80) != 0 || (ret & 0x01) != 0 || (ret & V_ASN1_CONSTRUCTED) == 0 ||
+      tag != V_ASN1_SEQUENCE || xclass != V_ASN1_UNIVERSAL) {
+    return false;
   }
-  if (length > der.size() - p) return false;
-  *begin = p;
-  *end = p + length;
-  *pos = *end;
+  *p = q;
+  *remaining = length;
   return true;
 }
 
@@ -94,16 +93,15 @@ bool ReadDer(const std::string& der, size_t* pos, unsigned char tag, size_t* beg
 // structure ("malformed certificate": not a SEQUENCE; "malformed tbs certificate": its first
 // element is not one, as with a private key given as a CA).
 absl::StatusOr<std::unique_ptr<X509, X509Free>> ParseCertificate(const std::string& der) {
-  constexpr unsigned char kSequence = 0x30;
-  size_t pos = 0, begin = 0, end = 0;
-  if (!ReadDer(der, &pos, kSequence, &begin, &end)) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  long remaining = static_cast<long>(der.size());
+  if (!EnterSequence(&p, &remaining)) {
     return absl::InvalidArgumentError("x509: malformed certificate");
   }
-  size_t inner = begin, tbs_begin = 0, tbs_end = 0;
-  if (!ReadDer(der, &inner, kSequence, &tbs_begin, &tbs_end)) {
+  if (!EnterSequence(&p, &remaining)) {
     return absl::InvalidArgumentError("x509: malformed tbs certificate");
   }
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  p = reinterpret_cast<const unsigned char*>(der.data());
   std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (cert == nullptr) return absl::InvalidArgumentError("x509: malformed certificate");
   return cert;
